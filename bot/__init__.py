@@ -1,0 +1,1 @@
+"""groupbuy: a LINE group-buying assistant for Taiwanese group-buy hosts."""
