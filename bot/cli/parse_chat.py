@@ -1,0 +1,1 @@
+"""``groupbuy parse post`` and ``groupbuy parse comment`` (placeholder; replaced by the parsers work)."""

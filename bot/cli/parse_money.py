@@ -1,0 +1,1 @@
+"""``groupbuy parse payment`` and ``groupbuy parse statement`` (placeholder; replaced by the parsers work)."""
