@@ -1,0 +1,1 @@
+"""Factories for test data: webhook events, statements, campaigns."""
