@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.parse import parse
+from bot.cli.server import db, serve
 
 
 @click.group()
@@ -12,7 +13,8 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-cli.add_command(parse)
+for _command in (parse, db, serve):
+    cli.add_command(_command)
 
 
 def main() -> None:

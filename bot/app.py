@@ -1,0 +1,32 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from bot.config import Settings
+from bot.db import make_engine
+from bot.messenger import LineMessenger, Messenger
+from bot.processor import EventProcessor
+from bot.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> Flask:
+    """Create the web app: the webhook, health check and (in the demo) the simulator hooks."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__)
+    engine = make_engine(settings.database_url)
+    messenger = messenger or LineMessenger(settings.channel_access_token, settings.line_api_base_url)
+    rt = Runtime(settings=settings, engine=engine, messenger=messenger,
+                 processor=EventProcessor(engine, settings, messenger))
+    app.extensions["groupbuy"] = rt
+
+    from bot.webhook import bp
+
+    app.register_blueprint(bp)
+    if settings.webhook_mode == "thread":
+        rt.worker.start()  # also picks up events a crashed process left pending
+    return app

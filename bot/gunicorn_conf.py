@@ -1,0 +1,14 @@
+"""Gunicorn settings shared by the Procfile, ``groupbuy serve`` and the benchmarks."""
+
+import os
+
+bind = os.environ.get("GROUPBUY_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GROUPBUY_THREADS", "8"))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GROUPBUY_LOG_LEVEL", "info")

@@ -1,0 +1,137 @@
+"""Apply stored webhook events one at a time: one transaction each, replies sent after commit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+
+from linebot.v3.webhooks import Event
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.db import UnitOfWork
+from bot.messenger import LineError, Messenger
+from handlers import dispatch
+from handlers.context import EventContext, Outgoing
+from services import inbox
+
+log = logging.getLogger(__name__)
+
+
+class EventProcessor:
+    """Claims the oldest pending event, runs its handler and marks it done in one transaction."""
+
+    def __init__(self, engine: Engine, settings: Settings, messenger: Messenger) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.messenger = messenger
+
+    def process_next(self) -> bool:
+        """Process one pending event; return False when none is pending."""
+        with UnitOfWork(self.engine) as uow:
+            row = inbox.claim_next(uow)
+            if row is None:
+                return False
+            row_id = row.id
+            assert row_id is not None
+            try:
+                raw = json.loads(row.payload)
+                event = Event.from_dict(raw)
+            except Exception as exc:  # noqa: BLE001 - an event the SDK cannot read is parked, not retried
+                log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(exc).__name__)
+                row.error = f"unreadable: {type(exc).__name__}"
+                inbox.mark_done(uow, row)
+                uow.commit()
+                return True
+            ctx = EventContext(
+                event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at
+            )
+            try:
+                if event is not None:
+                    dispatch(ctx)
+                inbox.mark_done(uow, row)
+                uow.commit()
+            except Exception as exc:
+                uow.rollback()
+                log.exception("handling webhook event %s failed", row.webhook_event_id)
+                with UnitOfWork(self.engine) as retry_uow:
+                    inbox.mark_failed_attempt(retry_uow, row_id, f"{type(exc).__name__}: {exc}")
+                    retry_uow.commit()
+                return True
+        self.deliver(ctx.outbox)
+        for task in ctx.after_commit:
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - follow-up work must not undo a committed event
+                log.exception("after-commit task failed")
+        return True
+
+    def drain(self, limit: int = 10_000) -> int:
+        """Process pending events until none is left; return how many were processed."""
+        done = 0
+        while done < limit and self.process_next():
+            done += 1
+        return done
+
+    def deliver(self, outbox: list[Outgoing]) -> None:
+        """Send queued messages; a failed send is logged (the order book is already committed)."""
+        deliver(self.messenger, outbox)
+
+
+def deliver(messenger: Messenger, outbox: list[Outgoing]) -> None:
+    """Send each queued batch by reply or push."""
+    for out in outbox:
+        try:
+            if out.reply_token:
+                messenger.reply(out.reply_token, out.messages)
+            elif out.push_to:
+                messenger.push(out.push_to, out.messages, retry_key=out.retry_key)
+        except LineError as exc:
+            log.warning("sending to LINE failed (%s): %s", exc.status, exc)
+
+
+class InboxWorker:
+    """A background thread per web process that drains the inbox when woken (and every second)."""
+
+    def __init__(self, process_next: Callable[[], bool], poll_seconds: float = 1.0) -> None:
+        self._process_next = process_next
+        self._poll = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the thread once per process."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name="groupbuy-inbox", daemon=True)
+            self._thread.start()
+
+    def notify(self) -> None:
+        """Wake the worker: new events were stored."""
+        self.start()
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread after the event in hand."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        backoff = self._poll
+        while not self._stop.is_set():
+            self._wake.wait(backoff)
+            self._wake.clear()
+            try:
+                while not self._stop.is_set() and self._process_next():
+                    pass
+                backoff = self._poll
+            except Exception:  # noqa: BLE001 - database down etc.: wait and try again
+                log.warning("inbox worker error; retrying", exc_info=True)
+                backoff = min(backoff * 2, 10.0)

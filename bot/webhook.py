@@ -1,0 +1,69 @@
+"""The webhook route: verify the signature, store the events, answer fast; and ``/healthz``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, current_app, jsonify
+from flask import request as flask_request
+from flask.typing import ResponseReturnValue
+from linebot.v3.webhook import SignatureValidator
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db import UnitOfWork, ping
+from bot.runtime import Runtime
+from services import inbox
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhook", __name__)
+MAX_BODY = 1_000_000
+
+
+def runtime() -> Runtime:
+    """Return the app's runtime (settings, engine, messenger, worker)."""
+    rt: Runtime = current_app.extensions["groupbuy"]
+    return rt
+
+
+@bp.post("/callback")
+def callback() -> ResponseReturnValue:
+    """Receive LINE's webhook: verify, store each event once, hand off, answer 200."""
+    rt = runtime()
+    signature = flask_request.headers.get("X-Line-Signature", "")
+    body = flask_request.get_data(cache=False, as_text=False)
+    if len(body) > MAX_BODY:
+        return jsonify(error="body too large"), 413
+    text = body.decode("utf-8", errors="replace")
+    if not signature or not SignatureValidator(rt.settings.channel_secret).validate(text, signature):
+        log.warning("rejected webhook with a missing or invalid signature")
+        return jsonify(error="invalid signature"), 400
+    try:
+        payload = json.loads(text)
+        events = payload["events"]
+        if not isinstance(events, list):
+            raise TypeError("events is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("malformed webhook body: %s", type(exc).__name__)
+        return jsonify(error="malformed body: expected JSON with an events list"), 400
+    if not events:
+        return "OK"  # LINE's connection check
+    try:
+        with UnitOfWork(rt.engine) as uow:
+            result = inbox.record(uow, events)
+            uow.commit()
+    except SQLAlchemyError:
+        log.exception("could not store webhook events")
+        # Not acknowledged: LINE redelivers, nothing is lost.
+        return jsonify(error="storage unavailable, please redeliver"), 503
+    if result.stored:
+        rt.events_stored()
+    return "OK"
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Answer 200 when the app and its database are up."""
+    if ping(runtime().engine):
+        return jsonify(status="ok")
+    return jsonify(status="database unavailable"), 503

@@ -1,0 +1,81 @@
+"""What every event handler receives: the event, one unit of work, and an outbox for LINE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.config import Settings
+from bot.db import UnitOfWork
+from bot.messages import Message
+from bot.messenger import Messenger
+
+
+@dataclass
+class Outgoing:
+    """A message batch to send after the transaction commits (reply if a token is set, else push)."""
+
+    messages: list[Message]
+    reply_token: str | None = None
+    push_to: str | None = None
+    retry_key: str | None = None
+
+
+@dataclass
+class EventContext:
+    """One event being handled; replies are collected and sent only after commit."""
+
+    event: Any  # a linebot.v3.webhooks Event model
+    uow: UnitOfWork
+    settings: Settings
+    messenger: Messenger
+    sent_at: datetime  # when the user acted (the event's timestamp)
+    outbox: list[Outgoing] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def user_id(self) -> str | None:
+        """Return the acting user's id; LINE may omit it in groups."""
+        return getattr(getattr(self.event, "source", None), "user_id", None)
+
+    @property
+    def group_id(self) -> str | None:
+        """Return the group id when the event happened in a group."""
+        source = getattr(self.event, "source", None)
+        return getattr(source, "group_id", None) or getattr(source, "room_id", None)
+
+    @property
+    def is_group(self) -> bool:
+        """Return True when the event came from a group or room chat."""
+        return self.group_id is not None
+
+    @property
+    def reply_token(self) -> str | None:
+        """Return the event's reply token, if it has one."""
+        return getattr(self.event, "reply_token", None)
+
+    @property
+    def is_host(self) -> bool:
+        """Return True when the acting user is a host (env admins or added hosts)."""
+        from services import hosts
+
+        return self.user_id is not None and hosts.is_host(self.uow, self.settings, self.user_id)
+
+    def reply(self, *messages: Message) -> None:
+        """Queue messages for the event's reply token (merged into one reply call, max five)."""
+        if not messages:
+            return
+        token = self.reply_token
+        if token is None:
+            return
+        for out in self.outbox:
+            if out.reply_token == token:
+                out.messages.extend(messages)
+                return
+        self.outbox.append(Outgoing(messages=list(messages), reply_token=token))
+
+    def push(self, to: str, *messages: Message, retry_key: str | None = None) -> None:
+        """Queue a push (costs quota) to a user or group."""
+        self.outbox.append(Outgoing(messages=list(messages), push_to=to, retry_key=retry_key))

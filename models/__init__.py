@@ -1,0 +1,28 @@
+"""SQLModel tables for the whole product; importing this package registers them all."""
+
+from models.campaign import Campaign, Item
+from models.group import Group, GroupMember, Host
+from models.member import Member, MemberTag, SurveyAnswer
+from models.order import OrderChange, OrderLine
+from models.payment import BankTransaction, PaymentClaim, StatementImport
+from models.reminder import ReminderSent, Setting
+from models.webhook import WebhookEvent
+
+__all__ = [
+    "BankTransaction",
+    "Campaign",
+    "Group",
+    "GroupMember",
+    "Host",
+    "Item",
+    "Member",
+    "MemberTag",
+    "OrderChange",
+    "OrderLine",
+    "PaymentClaim",
+    "ReminderSent",
+    "Setting",
+    "StatementImport",
+    "SurveyAnswer",
+    "WebhookEvent",
+]

@@ -1,0 +1,43 @@
+"""Campaigns (開團) and their items."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from models.base import aware_field, created_field
+
+
+class Campaign(SQLModel, table=True):
+    """One group buy opened in a group by a host."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True)
+    title: str = Field(max_length=200)
+    announcement: str = ""
+    status: str = Field(default="open", max_length=16, index=True)  # open | closed | cancelled
+    deadline: datetime | None = aware_field(nullable=True, default=None)
+    delivery_date: date | None = None
+    opened_by: str = Field(max_length=64)
+    source_message_id: str | None = Field(default=None, max_length=64)
+    opened_at: datetime = created_field()
+    closed_at: datetime | None = aware_field(nullable=True, default=None)
+
+
+class Item(SQLModel, table=True):
+    """An item of a campaign, with its code (A, B, 1…), price and optional stock limit."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True)
+    code: str = Field(max_length=8)
+    name: str = Field(max_length=200)
+    price: int | None = None
+    stock_limit: int | None = None
+    unit: str | None = Field(default=None, max_length=16)
+    position: int = 0

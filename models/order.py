@@ -1,0 +1,39 @@
+"""The order book: order lines (one per comment that added quantity) and the ledger of changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.base import aware_field, created_field
+
+
+class OrderLine(SQLModel, table=True):
+    """Quantity one comment asked for of one item; stock is allocated to lines in send order."""
+
+    __tablename__ = "order_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    qty: int = 0  # what the member still wants from this line
+    confirmed_qty: int = 0  # of qty, what stock was allocated to; the rest is waitlisted (候補)
+    source_message_id: str | None = Field(default=None, max_length=64, index=True)
+    sent_at: datetime = aware_field(index=True)  # the webhook event timestamp: when the member sent it
+    created_at: datetime = created_field()
+
+
+class OrderChange(SQLModel, table=True):
+    """One change to one line, tied to the message that caused it (so unsend/edit can undo it)."""
+
+    __tablename__ = "order_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    line_id: int = Field(foreign_key="order_lines.id", index=True)
+    delta: int
+    action: str = Field(max_length=16)  # add | set | remove | cancel | revert | host
+    source_message_id: str | None = Field(default=None, max_length=64, index=True)
+    reverted: bool = False
+    created_at: datetime = created_field()

@@ -1,0 +1,89 @@
+"""Groups and members as the bot meets them (get-or-create, membership, display names)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.db import UnitOfWork
+from models import Group, GroupMember, Member
+from models.base import utcnow
+
+NAME_TTL = timedelta(days=7)
+
+
+def ensure_group(uow: UnitOfWork, line_group_id: str) -> Group:
+    """Return the group row, creating it on first sight."""
+    group = uow.session.exec(select(Group).where(Group.line_group_id == line_group_id)).first()
+    if group is None:
+        group = Group(line_group_id=line_group_id)
+        uow.session.add(group)
+        uow.session.flush()
+    return group
+
+
+def find_group(uow: UnitOfWork, line_group_id: str) -> Group | None:
+    """Return the group row or None."""
+    return uow.session.exec(select(Group).where(Group.line_group_id == line_group_id)).first()
+
+
+def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = None) -> Member:
+    """Return the member row (creating it), and record group membership when a group is given."""
+    member = find_member(uow, line_user_id)
+    if member is None:
+        member = Member(line_user_id=line_user_id)
+        uow.session.add(member)
+        uow.session.flush()
+    if group is not None:
+        assert group.id is not None and member.id is not None
+        link = uow.session.exec(
+            select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
+        ).first()
+        if link is None:
+            uow.session.add(GroupMember(group_id=group.id, member_id=member.id))
+        elif link.left_at is not None:
+            link.left_at = None
+            uow.session.add(link)
+    return member
+
+
+def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
+    """Return the member row or None."""
+    return uow.session.exec(select(Member).where(Member.line_user_id == line_user_id)).first()
+
+
+def needs_name(member: Member) -> bool:
+    """Return True when the cached display name is missing or stale."""
+    fetched = member.profile_fetched_at
+    return member.display_name is None or fetched is None or utcnow() - fetched > NAME_TTL
+
+
+def set_name(uow: UnitOfWork, line_user_id: str, name: str | None) -> None:
+    """Cache a display name fetched from LINE."""
+    member = find_member(uow, line_user_id)
+    if member is None:
+        return
+    if name:
+        member.display_name = name
+    member.profile_fetched_at = utcnow()
+    uow.session.add(member)
+
+
+def leave_group(uow: UnitOfWork, line_group_id: str, line_user_id: str) -> None:
+    """Mark a member as having left a group."""
+    group = find_group(uow, line_group_id)
+    member = find_member(uow, line_user_id)
+    if group is None or member is None:
+        return
+    link = uow.session.exec(
+        select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
+    ).first()
+    if link is not None:
+        link.left_at = utcnow()
+        uow.session.add(link)
+
+
+def label(member: Member) -> str:
+    """Return how to call a member in host-facing text."""
+    return member.display_name or f"成員{member.line_user_id[-4:]}"

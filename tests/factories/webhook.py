@@ -1,0 +1,75 @@
+"""Build signed webhook bodies the way LINE sends them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+
+_counter = itertools.count(1)
+GROUP_ID = "Cgroup00000000000000000000000001"
+HOST_ID = "Uhost000000000000000000000000001"
+
+
+def member_id(n: int) -> str:
+    """Return a stable fake LINE user id for member ``n``."""
+    return f"U{n:032x}"
+
+
+def _next() -> int:
+    return next(_counter)
+
+
+def sign(body: bytes, secret: str) -> str:
+    """Return the X-Line-Signature for a body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def base_event(kind: str, *, user_id: str | None, group_id: str | None, ts: int | None = None) -> dict[str, Any]:
+    """Return the fields every event has."""
+    n = _next()
+    source: dict[str, Any]
+    if group_id:
+        source = {"type": "group", "groupId": group_id}
+        if user_id:
+            source["userId"] = user_id
+    else:
+        source = {"type": "user", "userId": user_id}
+    return {
+        "type": kind,
+        "mode": "active",
+        "timestamp": ts if ts is not None else int(time.time() * 1000),
+        "source": source,
+        "webhookEventId": f"01TEST{n:020d}",
+        "deliveryContext": {"isRedelivery": False},
+    }
+
+
+def text_event(
+    text: str, *, user_id: str = HOST_ID, group_id: str | None = GROUP_ID, ts: int | None = None,
+    message_id: str | None = None, mentions: list[str] | None = None,
+) -> dict[str, Any]:
+    """Return a text message event."""
+    event = base_event("message", user_id=user_id, group_id=group_id, ts=ts)
+    n = _next()
+    event["replyToken"] = f"rt{n:030d}"
+    message: dict[str, Any] = {
+        "type": "text", "id": message_id or f"{n:018d}", "text": text, "quoteToken": f"q{n}",
+    }
+    if mentions:
+        message["mention"] = {
+            "mentionees": [
+                {"index": 0, "length": 3, "type": "user", "userId": uid} for uid in mentions
+            ]
+        }
+    event["message"] = message
+    return event
+
+
+def body(*events: dict[str, Any], destination: str = "Ubot0000000000000000000000000001") -> bytes:
+    """Return a webhook body holding the events."""
+    return json.dumps({"destination": destination, "events": list(events)}, ensure_ascii=False).encode()
