@@ -102,6 +102,6 @@ def ping(engine: Engine) -> bool:
             conn.execute(text("SELECT 1"))
             conn.rollback()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+    except Exception:
         log.warning("database ping failed", exc_info=True)
         return False

@@ -39,7 +39,7 @@ class EventProcessor:
             try:
                 raw = json.loads(row.payload)
                 event = Event.from_dict(raw)
-            except Exception as exc:  # noqa: BLE001 - an event the SDK cannot read is parked, not retried
+            except Exception as exc:
                 log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(exc).__name__)
                 row.error = f"unreadable: {type(exc).__name__}"
                 inbox.mark_done(uow, row)
@@ -64,7 +64,7 @@ class EventProcessor:
         for task in ctx.after_commit:
             try:
                 task()
-            except Exception:  # noqa: BLE001 - follow-up work must not undo a committed event
+            except Exception:
                 log.exception("after-commit task failed")
         return True
 
@@ -132,6 +132,6 @@ class InboxWorker:
                 while not self._stop.is_set() and self._process_next():
                     pass
                 backoff = self._poll
-            except Exception:  # noqa: BLE001 - database down etc.: wait and try again
+            except Exception:
                 log.warning("inbox worker error; retrying", exc_info=True)
                 backoff = min(backoff * 2, 10.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.messages import Text
 from handlers.context import EventContext
 from services import directory
@@ -73,4 +75,4 @@ def handle_unfollow(ctx: EventContext) -> None:
 
 
 # Hooks run after a follow is recorded (e.g. the onboarding survey); True = it replied already.
-FOLLOW_HOOKS: list = []
+FOLLOW_HOOKS: list[Callable[[EventContext], bool]] = []

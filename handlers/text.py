@@ -12,9 +12,20 @@ from services import directory
 log = logging.getLogger(__name__)
 
 # Each interpreter looks at a non-command text and returns True when it handled it.
-# Later layers (orders, payments, survey answers) append to this list in priority order.
+# Layers register with ``@interpreter(priority)``: lower runs first (survey answers 10, payments 20, orders 30).
 Interpreter = Callable[[EventContext, str], bool]
-INTERPRETERS: list[Interpreter] = []
+INTERPRETERS: list[tuple[int, Interpreter]] = []
+
+
+def interpreter(priority: int) -> Callable[[Interpreter], Interpreter]:
+    """Register a text interpreter at a priority (lower first)."""
+
+    def register(fn: Interpreter) -> Interpreter:
+        INTERPRETERS.append((priority, fn))
+        INTERPRETERS.sort(key=lambda pair: pair[0])
+        return fn
+
+    return register
 
 
 def handle_text(ctx: EventContext) -> None:
@@ -23,7 +34,7 @@ def handle_text(ctx: EventContext) -> None:
     remember_sender(ctx)
     if run_command(ctx, text) or run_keyword(ctx, text):
         return
-    for interpret in INTERPRETERS:
+    for _priority, interpret in INTERPRETERS:
         if interpret(ctx, text):
             return
     # Anything else is chit-chat: say nothing.

@@ -99,5 +99,11 @@ def run_keyword(ctx: EventContext, text: str) -> bool:
 
 
 def load_all() -> None:
-    """Import every command module so their decorators register them."""
-    from handlers.commands import admin, help  # noqa: F401
+    """Import every module of this package so their decorators register commands and interpreters."""
+    import importlib
+    import pkgutil
+
+    import handlers.commands as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"handlers.commands.{info.name}")

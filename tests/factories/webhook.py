@@ -73,3 +73,50 @@ def text_event(
 def body(*events: dict[str, Any], destination: str = "Ubot0000000000000000000000000001") -> bytes:
     """Return a webhook body holding the events."""
     return json.dumps({"destination": destination, "events": list(events)}, ensure_ascii=False).encode()
+
+
+def follow_event(user_id: str, *, ts: int | None = None) -> dict[str, Any]:
+    """Return a follow event (1:1 only)."""
+    event = base_event("follow", user_id=user_id, group_id=None, ts=ts)
+    event["replyToken"] = f"rt{_next():030d}"
+    event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def unfollow_event(user_id: str, *, ts: int | None = None) -> dict[str, Any]:
+    """Return an unfollow event."""
+    return base_event("unfollow", user_id=user_id, group_id=None, ts=ts)
+
+
+def unsend_event(message_id: str, *, user_id: str, group_id: str | None = GROUP_ID) -> dict[str, Any]:
+    """Return an unsend event for a message."""
+    event = base_event("unsend", user_id=user_id, group_id=group_id)
+    event["unsend"] = {"messageId": message_id}
+    return event
+
+
+def edited_event(message_id: str, text: str, *, user_id: str, group_id: str = GROUP_ID,
+                 ts: int | None = None) -> dict[str, Any]:
+    """Return a messageEdited event carrying the new text."""
+    event = base_event("messageEdited", user_id=user_id, group_id=group_id, ts=ts)
+    n = _next()
+    event["replyToken"] = f"rt{n:030d}"
+    event["message"] = {"type": "text", "id": message_id, "text": text, "quoteToken": f"q{n}"}
+    return event
+
+
+def postback_event(data: str, *, user_id: str, group_id: str | None = None) -> dict[str, Any]:
+    """Return a postback event."""
+    event = base_event("postback", user_id=user_id, group_id=group_id)
+    event["replyToken"] = f"rt{_next():030d}"
+    event["postback"] = {"data": data}
+    return event
+
+
+def file_event(message_id: str, file_name: str, size: int, *, user_id: str,
+               group_id: str | None = None) -> dict[str, Any]:
+    """Return a file message event (content is served by the messenger under ``message_id``)."""
+    event = base_event("message", user_id=user_id, group_id=group_id)
+    event["replyToken"] = f"rt{_next():030d}"
+    event["message"] = {"type": "file", "id": message_id, "fileName": file_name, "fileSize": size}
+    return event
