@@ -255,12 +255,12 @@ def _deliver(
 ) -> list[dict[str, str]]:
     """Put `messages` into each chat's timeline; return `sentMessages`."""
     sent: list[dict[str, str]] = []
-    for chat_id in chat_ids:
-        for message in messages:
-            entry = platform.post_to_chat(chat_id, None, message, via=via)
-            item = {"id": entry.message_id}
-            if message.get("type") in QUOTABLE:
-                item["quoteToken"] = platform.issue_quote_token(entry.message_id)
-            if len(sent) < len(messages):
-                sent.append(item)
+    for message in messages:
+        item = {"id": platform.new_message_id()}
+        if message.get("type") in QUOTABLE:
+            item["quoteToken"] = platform.issue_quote_token(item["id"])
+        sent.append(item)
+    for chat_index, chat_id in enumerate(chat_ids):
+        for item, message in zip(sent, messages, strict=True):
+            platform.post_to_chat(chat_id, None, message, via=via, message_id=item["id"] if chat_index == 0 else None)
     return sent

@@ -151,9 +151,7 @@ class EventFactory:
             message["mention"] = {"mentionees": [m.to_dict() for m in mentions]}
         if quoted_message_id:
             message["quotedMessageId"] = quoted_message_id
-        return self._event(
-            "message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message
-        )
+        return self._event("message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message)
 
     def file(
         self,
@@ -168,9 +166,7 @@ class EventFactory:
         """Return a file message event; register its bytes with `platform.add_content`."""
         mid = message_id or self.issuer.new_message_id()
         message = {"id": mid, "type": "file", "fileName": file_name, "fileSize": file_size}
-        return self._event(
-            "message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message
-        )
+        return self._event("message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message)
 
     def image(
         self,
@@ -188,9 +184,7 @@ class EventFactory:
             "contentProvider": {"type": "line"},
             "quoteToken": self.issuer.issue_quote_token(mid),
         }
-        return self._event(
-            "message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message
-        )
+        return self._event("message", source(user_id, group_id), reply=True, timestamp_ms=timestamp_ms, message=message)
 
     def message_edited(
         self,
@@ -253,9 +247,7 @@ class EventFactory:
         """Return a `leave` event: the bot was removed from `group_id`."""
         return self._event("leave", source(None, group_id), reply=False, timestamp_ms=timestamp_ms)
 
-    def member_joined(
-        self, group_id: str, user_ids: Iterable[str], *, timestamp_ms: int | None = None
-    ) -> Event:
+    def member_joined(self, group_id: str, user_ids: Iterable[str], *, timestamp_ms: int | None = None) -> Event:
         """Return a `memberJoined` event."""
         members = [{"type": "user", "userId": uid} for uid in user_ids]
         return self._event(
@@ -266,9 +258,7 @@ class EventFactory:
             joined={"members": members},
         )
 
-    def member_left(
-        self, group_id: str, user_ids: Iterable[str], *, timestamp_ms: int | None = None
-    ) -> Event:
+    def member_left(self, group_id: str, user_ids: Iterable[str], *, timestamp_ms: int | None = None) -> Event:
         """Return a `memberLeft` event."""
         members = [{"type": "user", "userId": uid} for uid in user_ids]
         return self._event(
@@ -297,9 +287,7 @@ class EventFactory:
         )
 
 
-def webhook_body(
-    events: Iterable[Event], *, destination: str = "Ufakebotdestination0000000000000"
-) -> dict[str, Any]:
+def webhook_body(events: Iterable[Event], *, destination: str = "Ufakebotdestination0000000000000") -> dict[str, Any]:
     """Return the webhook request body carrying `events`."""
     return {"destination": destination, "events": list(events)}
 

@@ -89,9 +89,7 @@ class FakeLinePlatform:
         self._offset_s += seconds
 
     # -- setup -----------------------------------------------------------------------------------
-    def add_user(
-        self, user_id: str, display_name: str, friend: bool = True, picture_url: str | None = None
-    ) -> User:
+    def add_user(self, user_id: str, display_name: str, friend: bool = True, picture_url: str | None = None) -> User:
         """Register a LINE user; `friend=False` means the user never added (or blocked) the bot."""
         with self.lock:
             user = User(user_id, display_name, friend=friend, picture_url=picture_url)
@@ -260,9 +258,7 @@ class FakeLinePlatform:
         """Return chat bubbles (all chats or one), in order, newer than `after_seq`."""
         with self.lock:
             return [
-                e
-                for e in self._traffic.timeline
-                if e.seq > after_seq and (chat_id is None or e.chat_id == chat_id)
+                e for e in self._traffic.timeline if e.seq > after_seq and (chat_id is None or e.chat_id == chat_id)
             ]
 
     def messages_to(self, chat_id: str) -> list[dict[str, Any]]:

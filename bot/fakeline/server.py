@@ -53,10 +53,13 @@ class FakeLineServer:
     def start(self) -> str:
         """Start serving in a daemon thread; return the base URL."""
         if self._server is None:
-            self._server = make_server(
-                self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
+            self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="fakeline",
+                daemon=True,
             )
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fakeline", daemon=True)
             self._thread.start()
             logger.info("fake LINE platform listening on %s", self.base_url)
         return self.base_url

@@ -88,6 +88,10 @@ def _message_limit_errors(message: dict[str, Any], where: str) -> list[dict[str,
     alt = message.get("altText")
     if isinstance(alt, str) and not 0 < len(alt) <= MAX_ALT_TEXT:
         errors.append(_length(1, MAX_ALT_TEXT, f"{where}.altText"))
+    for key in ("originalContentUrl", "previewImageUrl"):
+        url = message.get(key)
+        if isinstance(url, str) and not (url.startswith("https://") and len(url) <= 2000):
+            errors.append({"message": "Must be an HTTPS URL of at most 2000 characters", "property": f"{where}.{key}"})
     items = (message.get("quickReply") or {}).get("items") or []
     for j, item in enumerate(items):
         errors.extend(_quick_reply_item_errors(item, f"{where}.quickReply.items[{j}]"))
