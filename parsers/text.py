@@ -19,7 +19,7 @@ _EMOJI_FOLD = str.maketrans(
     {
         "\ufe0f": None,  # variation selector
         "\ufe0e": None,
-        "\u20e3": None,  # combining enclosing keycap: "1\ufe0f\u20e3" -> "1"
+        "\u20e3": " ",  # combining enclosing keycap: "1\ufe0f\u20e3" -> "1 "
         "\u200b": None,  # zero-width space
         "\u200d": None,
         "🔟": "10",
