@@ -16,15 +16,16 @@ Row = tuple[Cell, ...]
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (",", "\t", ";", "|")
 _MAX_CELL = 10_000
+_EMPTY = "檔案是空的，請從網路銀行重新下載交易明細（CSV 或 Excel）再上傳。"
 _NOT_A_STATEMENT = "看不懂這個檔案：它不是 CSV 或 Excel（.xlsx）交易明細，請從網路銀行重新匯出後再上傳。"
 _BROKEN_XLSX = "Excel 檔案打不開或已損壞，請從網路銀行重新下載交易明細（.xlsx 或 CSV）再上傳。"
-_STYLE_WARNING = "Workbook contains no default style"
+_STYLE_WARNING = "Workbook contains no (default style|stylesheet)"
 
 
 def read_rows(data: bytes) -> tuple[list[Row], str]:
     """Return the file's rows (row 1 first) and its kind, ``"csv"`` or ``"xlsx"``."""
     if not data.strip():
-        raise StatementError("檔案是空的，請從網路銀行重新下載交易明細（CSV 或 Excel）再上傳。")
+        raise StatementError(_EMPTY)
     if data.startswith(b"PK"):
         return _read_xlsx(data), "xlsx"
     if data.startswith(_OLE_MAGIC):
@@ -64,7 +65,9 @@ def _guess_text(data: bytes) -> str | None:
 
 def _read_csv(text: str) -> list[Row]:
     """Split CSV text into rows, guessing the delimiter and unwrapping Excel ``="0012"`` cells."""
-    lines = text.splitlines()[:50]
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines:
+        raise StatementError(_EMPTY)
     delimiter = max(_DELIMITERS, key=lambda d: sorted(line.count(d) for line in lines)[len(lines) // 2 :][0])
     try:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
