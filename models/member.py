@@ -25,6 +25,7 @@ class Member(SQLModel, table=True):
     meals_per_week: str | None = Field(default=None, max_length=8)  # "1" | "2" | "3-4" | "5+"
     survey_step: str | None = Field(default=None, max_length=32)  # question awaiting an answer, if any
     survey_completed_at: datetime | None = aware_field(nullable=True, default=None)
+    survey_invited_at: datetime | None = aware_field(nullable=True, default=None)  # last "add me as a friend" invite
     birthday_month: int | None = None
     created_at: datetime = created_field()
 
