@@ -40,7 +40,7 @@ _REPORT = re.compile(
     r"|(?:匯|轉)(?:款|帳|錢)?\s*(?:完成|完畢|好了|好囉|好嘍|好喔|過去了|過去囉|了|囉)"
     r"|(?:付款|繳費|繳款)\s*(?:完成|完畢|好了|了)"
     r"|(?:匯|轉)\s*(?:" + _NUM + r")\s*(?:元|塊|圓)?\s*(?:了|囉|完成)"
-    r"|(?:匯款|轉帳)\s*(?:資訊|通知|回報|明細)"
+    r"|(?:匯款|轉帳)\s*(?:通知|回報)"
     r"|(?:ATM|網銀|網路銀行)\s*(?:匯款|轉帳)"
 )
 # Not done yet: 還沒匯款, 尚未轉帳, 明天匯, 等等匯.
@@ -52,27 +52,29 @@ _QUESTION = re.compile(r"[?？]|嗎|請問|哪裡|哪個|哪家|多少|幾號|�
 # "後五碼", "末5碼", "帳號後五位", "後五" followed (after a separator) by the digits.
 _LABEL = r"(?:後|末)\s*(?:五|5)\s*(?:碼|位數?|號|字)?"
 _LABEL_THEN_DIGITS = re.compile(_LABEL + r"\s*(?:是|為|:|=|-|：|,|，|/)*\s*(?:[*xX]+\s*)?(\d+)")
-_DIGITS_THEN_LABEL = re.compile(r"(?<![\d,.$])(\d{5})\s*[(（\[]?\s*(?:為|是)?\s*" + _LABEL)
+_DIGITS_THEN_LABEL = re.compile(r"(?<![\d.$])(?<!\d,)(\d{5})\s*[(（\[]?\s*(?:為|是)?\s*" + _LABEL)
 _HAS_LABEL = re.compile(r"(?:後|末)\s*(?:五\s*(?:碼|位|號|字)?|5\s*(?:碼|位|號|字))")
 # A masked or full account: (812)****12345, 822-0000123456712345, 帳號 0001234567812345.
 _MASKED = re.compile(r"[*xX＊•●]{2,}\s*(\d{5})(?!\d)")
-_ACCOUNT = re.compile(r"(?:帳號|帳戶|戶頭|卡號)\s*(?:是|為|:|：)?\s*((?:\(\d{3}\)|\d{3}-)?[\d\- ]{9,22}\d)")
-_BARE5 = re.compile(r"(?<![\d,.$/:\-])(\d{5})(?![\d,./:\-]|\s*(?:元|塊|圓|NT|TWD|台幣|臺幣))")
+_ACCOUNT = re.compile(r"(?:帳號|帳戶|戶頭|卡號)\s*(?:是|為|:|：)?\s*((?:\(\d{3}\)|\d{3}-)?[\d\-]{9,22}\d)")
+_BARE5 = re.compile(r"(?<![\d.$/:\-])(?<!\d,)(\d{5})(?![\d,./:\-]|\s*(?:元|塊|圓|NT|TWD|台幣|臺幣))")
 
+_NOT_COUNT = r"(?!\s*(?:份|包|盒|組|個|入|件|袋|瓶|箱|斤|條|顆|片|筆|次|人))"
 _AMOUNT_LABELLED = re.compile(
     r"(?:金額|總額|總共|總計|合計|共計|共|一共|總金額|匯款金額|轉帳金額|付了|付|匯了|匯|轉了|轉)"
-    r"\s*(?:是|為|:|：|=)?\s*(?:NT\$|NTD|TWD|\$|新台幣|新臺幣|台幣|臺幣)?\s*(" + _NUM + r")(?!\d)"
+    r"\s*(?:是|為|:|：|=)?\s*(?:NT\$|NTD|TWD|\$|新台幣|新臺幣|台幣|臺幣)?\s*(" + _NUM + r")(?!\d)" + _NOT_COUNT
 )
 _AMOUNT_CURRENCY = re.compile(r"(?:NT\$|NTD|TWD|\$|新台幣|新臺幣|台幣|臺幣)\s*(" + _NUM + r")(?!\d)")
-_AMOUNT_UNIT = re.compile(r"(?<![\d,.])(" + _NUM + r")\s*(?:元|塊|圓|NT|TWD)")
+_AMOUNT_UNIT = re.compile(r"(?<![\d.])(?<!\d,)(" + _NUM + r")\s*(?:元|塊|圓|NT|TWD)")
 _AMOUNT_BARE = re.compile(
-    r"(?<![\d,.$/:\-+*xX×A-Za-z])([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{1,5})"
+    r"(?<![\d.$/:\-+*xX×A-Za-z])(?<!\d,)([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{1,5})"
     r"(?![\d,./:\-+%A-Za-z]|\s*(?:點|號|月|日|個|份|包|盒|組|入|歲|%))")
 
 
 def normalise(text: str) -> str:
     """Fold full-width characters, Simplified forms and keycap emoji onto plain half-width text."""
-    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+    # A full-width comma separates phrases (後五碼12345，540元); keep it from reading as a thousands separator.
+    return unicodedata.normalize("NFKC", text.replace("，", "、")).translate(_FOLD)
 
 
 def _to_int(number: str) -> int | None:

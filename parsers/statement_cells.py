@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from parsers.statement_read import Cell
 
 ROC_OFFSET = 1911
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_SERIAL_MIN, _SERIAL_MAX = 32_874, 110_000  # Excel day numbers for 1990-01-01 .. about 2201
 
 _DATE = re.compile(
-    r"^(?:民國)?\s*(\d{2,4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T\s]\s*(?:上午|下午|AM|PM)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+    r"^(?:民國)?\s*(\d{2,4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})日?"
+    r"(?:\s*T?\s*((?:上午|下午|AM|PM)?\s*\d{1,2}:\d{2}(?::\d{2})?))?"
 )
 _COMPACT_DATE = re.compile(r"^(\d{7,8})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
 _TIME = re.compile(r"^(?:(上午|下午|AM|PM)\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?$|^(\d{2})(\d{2})(\d{2})?$")
@@ -44,9 +46,8 @@ def parse_date(value: Cell) -> tuple[date, time | None] | None:
         return _from_number(value)
     text = plain(value)
     if match := _DATE.match(text):
-        year, month, day, hour, minute, second = match.groups()
-        moment = _clock(hour, minute, second)
-        return _make_date(int(year), int(month), int(day), moment)
+        year, month, day, clock = match.groups()
+        return _make_date(int(year), int(month), int(day), parse_time(clock) if clock else None)
     if match := _COMPACT_DATE.match(text):
         digits, hour, minute, second = match.groups()
         found = _from_number(int(digits))
@@ -57,7 +58,11 @@ def parse_date(value: Cell) -> tuple[date, time | None] | None:
 
 
 def _from_number(number: float) -> tuple[date, time | None] | None:
-    """Read a numeric date cell: 1151202 (ROC), 20261202, or nothing else."""
+    """Read a numeric date cell: an Excel serial day (46358.43), 1151202 (ROC) or 20261202."""
+    if _SERIAL_MIN <= number < _SERIAL_MAX:
+        moment = _EXCEL_EPOCH + timedelta(days=float(number))
+        moment = moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+        return moment.date(), (moment.time() if moment.time() != time(0) else None)
     if number != int(number):
         return None
     digits = str(int(number))
