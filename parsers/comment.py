@@ -119,6 +119,8 @@ class CommentParser:
                 self._on_item(state, match)
             elif kind == "qty":
                 self._on_qty(state, token.op, token.number)
+            elif kind == "num" and state.last == "cancel":
+                self._on_item(state, self.matcher.by_number(token.number))
             elif kind == "num":
                 if state.last in ("item", "set", "each") and (state.items or state.last == "set"):
                     self._on_qty(state, "n", token.number)

@@ -59,7 +59,7 @@ _TOKEN_TEMPLATE = rf"""
     |(?P<count>(?P<cn>{_NUM})\s*(?P<cu>[{UNITS}]))
     |(?P<cancel>取消|不要了|不用了|不要(?=$|[^\w]|[A-Z])|不訂了|退訂|刪除|刪掉|移除|撤單|退出)
     |(?P<set>改成|改為|改要|更改成|更改為|更改|改)
-    |(?P<each>各)
+    |(?P<each>各(?:\s*(?P<en>{_NUM})(?:\s*(?P<eu>[{UNITS}]))?)?)
     |(?P<all>全部|每樣|每種|每款|每一樣|通通)
     |(?P<want>我也要|我要|想要|也要|要|訂購|預訂|預購)
     |(?P<code>(?<![A-Z])[A-Z](?=X\s*\d)|(?<![A-Z])[A-Z](?![A-Z]))
@@ -100,8 +100,10 @@ def tokenize(text: str, lexer: re.Pattern[str]) -> list[Token]:
             tokens.append(Token("span", "".join(run)))
             run = []
         token = _make_token(kind, match)
-        if token is None:
-            continue
+        if kind == "each" and match.group("en"):
+            number = cn_to_int(match.group("en"))
+            tokens.append(token)
+            token = Token("qty", match.group(), number, "n") if number is not None else Token("junk")
         if token.kind == "sep" and tokens and tokens[-1].kind == "sep":
             continue
         tokens.append(token)
@@ -110,8 +112,8 @@ def tokenize(text: str, lexer: re.Pattern[str]) -> list[Token]:
     return tokens
 
 
-def _make_token(kind: str | None, match: re.Match[str]) -> Token | None:
-    """Build the token for one regex match (None for characters that mean nothing)."""
+def _make_token(kind: str | None, match: re.Match[str]) -> Token:
+    """Build the token for one regex match."""
     if kind == "sep" or kind == "other":
         return Token("sep")
     if kind == "qty":
