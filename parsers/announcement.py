@@ -48,6 +48,7 @@ _TITLE = re.compile(r"【([^】]+)】|\[([^\]]+)\]|《([^》]+)》")
 _CLAUSE = re.compile(r"[,;。|]|\s{2,}")
 _DECORATION = re.compile(r"^[^\w(（【\[]+|[^\w)）】\]!！]+$")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PROSE = re.compile(r"大家好|哈囉|嗨|歡迎|謝謝|感謝|開團|預告|團購|規則|注意|說明|備註|[!?！？～~，,。：:]")
 
 
 def parse_announcement(text: str, now: datetime) -> Announcement:
@@ -77,26 +78,45 @@ def _title(read: list[tuple[str, str]]) -> str:
         if found is not None:
             return next(group for group in found.groups() if group).strip()
     for original, folded in read:
-        if read_item_line(folded, original) is None:
-            return _DECORATION.sub("", original.strip()) or original.strip()
+        if _DEADLINE_WORD.search(folded) or _DELIVERY_WORD.search(folded) or read_item_line(folded, original):
+            continue
+        return _DECORATION.sub("", original.strip()) or original.strip()
     return ""
 
 
 def _items(read: list[tuple[str, str]]) -> tuple[AnnouncedItem, ...]:
     """Collect item lines, join a price written on the line below, and assign codes."""
     found: list[ItemLine] = []
+    name_line: tuple[str, str] | None = None  # a line that may be an item name with its price below
     for original, folded in read:
         line = read_item_line(folded, original)
         if line is None:
+            name_line = (original, folded) if _could_be_name(folded) else None
             continue
-        if line.name == "" and found and found[-1].price is None and line.price is not None:
+        if not line.name and name_line is not None and line.price is not None:
+            joined = read_item_line(name_line[1] + " " + folded, name_line[0] + " " + original)
+            if joined is not None and joined.name:
+                found.append(joined)
+        elif not line.name and found and (found[-1].price is None or line.price is None):
             found[-1] = found[-1].merged_with(line)
-            continue
-        if line.name:
+        elif line.name:
             found.append(line)
+        name_line = None
     priced_labels = {line.label_kind for line in found if line.price is not None}
     kept = [line for line in found if line.price is not None or (line.label and line.label_kind in priced_labels)]
     return _assign_codes(kept)
+
+
+def _could_be_name(folded: str) -> bool:
+    """Tell whether a line without a price could be an item name whose price sits below it."""
+    text = folded.strip()
+    return (
+        0 < len(text) <= 24
+        and _TITLE.search(text) is None
+        and not _DEADLINE_WORD.search(text)
+        and not _DELIVERY_WORD.search(text)
+        and not _PROSE.search(text)
+    )
 
 
 def _assign_codes(lines: list[ItemLine]) -> tuple[AnnouncedItem, ...]:

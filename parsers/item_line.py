@@ -105,16 +105,18 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
     body = upper[start:]
     spans: list[tuple[int, int]] = []
     price, unit = _price(body, spans)
-    if price is None and label is None:
+    limit, limit_unit = _limit(body, spans)
+    if price is None and label is None and limit is None:
         return None
     if _UNLESS_LABELED.search(folded) and (label is None or price is None):
         return None
-    limit, limit_unit = _limit(body, spans)
     spec_span, spec_unit = _spec(body, spans)
     spec = source[start:][spec_span[0] : spec_span[1]].replace(" ", "") if spec_span else None
     name = _name(source[start:], spans)
-    if label is not None and not name and price is None:
+    if not name and price is None and limit is None:
         return None
+    if name and price is None and label is None:
+        return None  # a bare limit with words around it is prose, not an item
     return ItemLine(label, kind, name, price, limit, unit or limit_unit or spec_unit, spec)
 
 
