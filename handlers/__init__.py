@@ -58,10 +58,7 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
 def dispatch(ctx: EventContext) -> None:
     """Run the handler for the event's kind; kinds the bot does not use are ignored."""
     event = ctx.event
-    if isinstance(event, MessageEvent):
-        handler = MESSAGE_HANDLERS.get(type(event.message))
-    else:
-        handler = EVENT_HANDLERS.get(type(event))
+    handler = MESSAGE_HANDLERS.get(type(event.message)) if isinstance(event, MessageEvent) else EVENT_HANDLERS.get(type(event))
     if handler is None:
         log.debug("no handler for %s", type(event).__name__)
         return

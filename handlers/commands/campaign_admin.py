@@ -1,0 +1,161 @@
+"""Host commands for campaigns: /開團 /截單 /統計 /名單 /撤團 /設定."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.messages import Text
+from handlers import order_messages as say
+from handlers.commands import command
+from handlers.context import EventContext
+from models import Campaign, Group, Member
+from parsers.announcement import AnnouncementError, parse_announcement
+from services import campaigns, directory, order_book
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+OPEN_EXAMPLE = (
+    "請在 /開團 下一行貼上團購文，例如：\n/開團\n【水餃團】\nA. 高麗菜水餃 $180/包\n"
+    "B. 韭菜水餃 $180/包 限量30\n12/1 20:00 截單"
+)
+REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
+
+
+def group_or_refuse(ctx: EventContext) -> Group | None:
+    """Return the group the command was sent in, or reply that it only works in a group."""
+    if not ctx.group_id:
+        ctx.reply(Text("這個指令要在團購群組裡使用喔：請到群組輸入。"))
+        return None
+    return directory.ensure_group(ctx.uow, ctx.group_id)
+
+
+def picked(ctx: EventContext, group: Group, args: str, *, include_closed: bool = False) -> Campaign | None:
+    """Return the campaign a command means, replying with the reason when there is none."""
+    assert group.id is not None
+    try:
+        return campaigns.pick(ctx.uow, group.id, args, include_closed=include_closed)
+    except DomainError as exc:
+        ctx.reply(Text(str(exc)))
+        return None
+
+
+@command("/開團", host_only=True, summary="開團：下一行貼上團購文（品項、價格、限量、截單時間）", usage="＋換行＋團購文")
+def open_campaign(ctx: EventContext, args: str) -> None:
+    """Open a campaign from the announcement below the command."""
+    group = group_or_refuse(ctx)
+    if group is None:
+        return
+    if not args.strip():
+        ctx.reply(Text(OPEN_EXAMPLE))
+        return
+    now = ctx.sent_at.astimezone(ctx.settings.tz)
+    try:
+        announcement = parse_announcement(args, now)
+    except AnnouncementError as exc:
+        ctx.reply(Text(f"開團失敗：{exc}"))
+        return
+    if announcement.deadline is not None and announcement.deadline <= now:
+        ctx.reply(Text(f"開團失敗：截單時間 {say.when(announcement.deadline, ctx.settings.tz)} 已經過了，請確認日期後再貼一次。"))
+        return
+    campaign, items = campaigns.open_campaign(
+        ctx.uow, group=group, host_user_id=ctx.user_id or "", announcement=announcement, text=args,
+        message_id=getattr(ctx.event.message, "id", None), at=ctx.sent_at,
+    )
+    ctx.reply(say.opened(campaign, items, ctx.settings.tz))
+
+
+@command("/截單", host_only=True, summary="立刻截單（有多團時加團號）", usage="[團號]")
+def close_campaign(ctx: EventContext, args: str) -> None:
+    """Close a campaign now and post its totals."""
+    group = group_or_refuse(ctx)
+    campaign = picked(ctx, group, args) if group else None
+    if campaign is None:
+        return
+    campaigns.lock(ctx.uow, campaign.id or 0)
+    campaigns.close(ctx.uow, campaign, at=ctx.sent_at)
+    ctx.reply(Text("🔒 已截單！\n" + stats_text(ctx, campaign)))
+
+
+@command("/撤團", host_only=True, summary="取消整團（訂單全部作廢）", usage="團號")
+def cancel_campaign(ctx: EventContext, args: str) -> None:
+    """Cancel a campaign; its orders no longer count."""
+    group = group_or_refuse(ctx)
+    if group is None:
+        return
+    if not args.strip():
+        ctx.reply(Text("撤團會作廢整團訂單，請加上團號確認，例如「/撤團 3」。輸入 /統計 可以看團號。"))
+        return
+    campaign = picked(ctx, group, args, include_closed=True)
+    if campaign is None:
+        return
+    campaigns.cancel(ctx.uow, campaign, at=ctx.sent_at)
+    ctx.reply(Text(f"已撤團：第{campaign.id}團【{campaign.title}】的訂單全部取消。"))
+
+
+@command("/統計", host_only=True, summary="各品項數量、剩餘、候補與總金額", usage="[團號]")
+def show_stats(ctx: EventContext, args: str) -> None:
+    """Reply with per-item totals."""
+    group = group_or_refuse(ctx)
+    campaign = picked(ctx, group, args, include_closed=True) if group else None
+    if campaign is not None:
+        ctx.reply(Text(stats_text(ctx, campaign)))
+
+
+def stats_text(ctx: EventContext, campaign: Campaign) -> str:
+    """Return the /統計 text for a campaign."""
+    rows = order_book.totals(ctx.uow, campaign)
+    members = len(order_book.roster(ctx.uow, campaign))
+    return say.totals_text(campaign, rows, members, ctx.settings.tz)
+
+
+@command("/名單", host_only=True, summary="每位成員訂了什麼、多少錢；或「/名單 標籤:常加班」", usage="[團號|標籤:…|分群:…]")
+def show_roster(ctx: EventContext, args: str) -> None:
+    """Reply with each member's order in a campaign (or a member list by tag/segment)."""
+    if member_filter(ctx, args):
+        return
+    group = group_or_refuse(ctx)
+    campaign = picked(ctx, group, args, include_closed=True) if group else None
+    if campaign is None:
+        return
+    book = order_book.roster(ctx.uow, campaign)
+    if not book:
+        ctx.reply(Text(f"第{campaign.id}團【{campaign.title}】還沒有人下單。"))
+        return
+    lines = [f"📋 第{campaign.id}團【{campaign.title}】名單（{len(book)} 人）"]
+    for n, (member_id, states) in enumerate(book.items(), start=1):
+        member = ctx.uow.session.get(Member, member_id)
+        name = directory.label(member) if member else "?"
+        items = "、".join(say.state_line(s) for s in states)
+        lines.append(f"{n}. {name}：{items}｜{say.money(order_book.amount_due(states))}")
+    ctx.reply(Text("\n".join(lines)))
+
+
+def member_filter(ctx: EventContext, args: str) -> bool:
+    """Delegate ``標籤:…`` / ``分群:…`` lists to the members layer when it is installed."""
+    if not args.strip().startswith(("標籤", "分群")):
+        return False
+    try:
+        from handlers.commands.members import list_members_by_filter
+    except ImportError:
+        return False
+    return bool(list_members_by_filter(ctx, args))
+
+
+@command("/設定", host_only=True, summary="確認方式：/設定 回覆 引用|彙整|安靜；推播：/設定 推播 開|關", usage="項目 值")
+def settings_command(ctx: EventContext, args: str) -> None:
+    """Show or change the group's settings."""
+    group = group_or_refuse(ctx)
+    if group is None:
+        return
+    key, _, value = args.strip().partition(" ")
+    value = value.strip()
+    if key == "回覆" and value in REPLY_MODES:
+        group.reply_mode = REPLY_MODES[value]
+    elif key == "推播" and value in {"開", "關"}:
+        group.allow_push = value == "開"
+    elif args.strip():
+        ctx.reply(Text("看不懂這個設定。用法：/設定 回覆 引用|彙整|安靜，或 /設定 推播 開|關。"))
+        return
+    ctx.uow.session.add(group)
+    mode = {v: k for k, v in REPLY_MODES.items()}.get(group.reply_mode, group.reply_mode)
+    ctx.reply(Text(f"⚙️ 目前設定\n訂單確認：{mode}\n必要時推播（會用掉訊息額度）：{'開' if group.allow_push else '關'}"))

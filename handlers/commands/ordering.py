@@ -1,0 +1,235 @@
+"""Members' "+1" comments become orders; unsend and edit follow them; ``我的訂單``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.messages import QuickReply, Text
+from handlers import order_messages as say
+from handlers.commands import keyword
+from handlers.context import EventContext
+from handlers.message_changes import EDIT_HOOKS, UNSEND_HOOKS
+from handlers.text import interpreter
+from models import Campaign, Group, Item, Member
+from parsers.comment import CommentResult, Intent, parse_comment
+from services import campaigns, directory, order_book
+from services.order_book import Promotion
+
+log = logging.getLogger(__name__)
+CAMPAIGN_PREFIX = re.compile(r"^\s*第\s*(\d{1,9})\s*團\s*")
+CONFIRM_PREFIX = re.compile(r"^\s*確認\s+")
+RECENTLY_CLOSED = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A comment read against one campaign."""
+
+    campaign: Campaign
+    items: list[Item]
+    result: CommentResult
+
+
+@interpreter(30)
+def take_order(ctx: EventContext, text: str) -> bool:
+    """Turn a group comment into order changes; False when it is not about an order."""
+    if not ctx.is_group or ctx.user_id is None:
+        return False
+    group = directory.find_group(ctx.uow, ctx.group_id or "")
+    if group is None:
+        return False
+    confirmed_large = bool(CONFIRM_PREFIX.match(text))
+    body = CONFIRM_PREFIX.sub("", text, count=1)
+    readings = read_comment(ctx, group, body)
+    if not readings:
+        return False
+    clear = [r for r in readings if r.result.status == "order"]
+    if len(readings) > 1 and len(clear) != 1:
+        ask_which_campaign(ctx, [r.campaign for r in readings], body)
+        return True
+    reading = clear[0] if len(readings) > 1 else readings[0]
+    handle_reading(ctx, reading, body, confirmed_large=confirmed_large)
+    return True
+
+
+def read_comment(ctx: EventContext, group: Group, body: str) -> list[Reading]:
+    """Parse the comment against each campaign it could be for; keep those it is about."""
+    assert group.id is not None
+    candidates = campaigns.open_in_group(ctx.uow, group.id)
+    candidates += [
+        c for c in campaigns.recent_in_group(ctx.uow, group.id)
+        if c.status == "closed" and c.closed_at and ctx.sent_at - c.closed_at < RECENTLY_CLOSED
+    ]
+    prefix = CAMPAIGN_PREFIX.match(body)
+    if prefix:
+        body = body[prefix.end():]
+        candidates = [c for c in candidates if c.id == int(prefix.group(1))]
+    readings = []
+    for campaign in candidates:
+        assert campaign.id is not None
+        items = campaigns.items_of(ctx.uow, campaign.id)
+        result = parse_comment(body, items)
+        if result.status != "none":
+            readings.append(Reading(campaign, items, result))
+    if len(readings) > 1:  # a comment naming items of one campaign only goes there
+        named = [r for r in readings if r.result.status == "order" or r.result.reason == "ambiguous_item"]
+        readings = named or readings
+    return readings
+
+
+def handle_reading(ctx: EventContext, reading: Reading, body: str, *, confirmed_large: bool) -> None:
+    """Apply, ask or refuse one comment for one campaign."""
+    campaign = campaigns.lock(ctx.uow, reading.campaign.id or 0)
+    campaigns.close_if_past_deadline(ctx.uow, campaign, ctx.sent_at)
+    if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
+        reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
+        return
+    result = reading.result
+    if result.status == "ask" and not (result.reason == "large_qty" and confirmed_large):
+        ask(ctx, reading, body)
+        return
+    member = directory.ensure_member(ctx.uow, ctx.user_id or "")
+    assert member.id is not None
+    applied = order_book.apply_intents(
+        ctx.uow, campaign=campaign, member=member, intents=result.intents,
+        message_id=message_id(ctx), sent_at=ctx.sent_at,
+    )
+    confirm(ctx, campaign, member.id, changed=applied.changed)
+    announce_promotions(ctx, campaign, applied.promotions)
+
+
+def ask(ctx: EventContext, reading: Reading, body: str) -> None:
+    """Ask the member what they meant, with quick-reply buttons that complete the order."""
+    result = reading.result
+    if result.reason == "large_qty":
+        reply_quoting(ctx, say.ask_large(body.strip()[:60]))
+    elif result.reason == "unknown_item":
+        reply_quoting(ctx, say.ask_unknown_item(reading.items))
+    else:
+        pending = next((i for i in result.intents if i.item is None), None) or Intent("add", None, 1)
+        reply_quoting(ctx, say.ask_which_item(reading.items, pending.qty or 1, pending.action, result.candidates))
+
+
+def ask_which_campaign(ctx: EventContext, options: list[Campaign], body: str) -> None:
+    """Ask which open campaign a comment is for."""
+    text = body.strip()[:40]
+    buttons = tuple(QuickReply(label=f"第{c.id}團 {c.title}"[:20], text=f"第{c.id}團 {text}") for c in options[:13])
+    reply_quoting(ctx, Text("目前有好幾團，請問這則是哪一團的呢？點下方按鈕選擇。", quick_replies=buttons))
+
+
+def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: bool) -> None:
+    """Tell the member their order now (quote-reply by default; the group may choose silence)."""
+    group = ctx.uow.session.get(Group, campaign.group_id)
+    if group is not None and group.reply_mode == "silent":
+        return
+    states = order_book.member_state(ctx.uow, campaign, member_id)
+    message = say.member_order(campaign, states)
+    if not changed and not states:
+        return
+    reply_quoting(ctx, Text(message.text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id or ""}))
+
+
+def announce_promotions(ctx: EventContext, campaign: Campaign, promotions: Sequence[Promotion]) -> None:
+    """Tell waitlisted members they got the item: reply when a token is at hand, else one push."""
+    if not promotions:
+        return
+    mentions: dict[str, str] = {}
+    lines = []
+    for n, p in enumerate(promotions[:20]):
+        member = ctx.uow.session.get(Member, p.member_id)
+        if member is None:
+            continue
+        key = f"p{n}"
+        mentions[key] = member.line_user_id
+        lines.append(f"{{{key}}} {p.item.code} {p.item.name} ×{p.qty}")
+    text = Text(f"🎉 候補遞補成功！第{campaign.id}團【{campaign.title}】\n" + "\n".join(lines), mentions=mentions)
+    if ctx.reply_token:
+        ctx.reply(text)
+        return
+    group = ctx.uow.session.get(Group, campaign.group_id)
+    if group is not None and group.allow_push:
+        ctx.push(group.line_group_id, text)
+
+
+def reply_quoting(ctx: EventContext, message: Text) -> None:
+    """Reply, quoting the member's comment so a busy group sees which comment it answers."""
+    if message.quote_token is None and quote_token(ctx):
+        message = Text(message.text, message.quick_replies, quote_token(ctx), message.mentions)
+    ctx.reply(message)
+
+
+def quote_token(ctx: EventContext) -> str | None:
+    """Return the comment's quote token, if any."""
+    return getattr(getattr(ctx.event, "message", None), "quote_token", None)
+
+
+def message_id(ctx: EventContext) -> str | None:
+    """Return the id of the message being handled."""
+    return getattr(getattr(ctx.event, "message", None), "id", None)
+
+
+def withdraw_unsent(ctx: EventContext, unsent_id: str) -> None:
+    """A member unsent a comment: withdraw exactly what it did."""
+    campaign, _member_id, promotions = order_book.revert_message(ctx.uow, unsent_id)
+    if campaign is not None:
+        announce_promotions(ctx, campaign, promotions)
+
+
+def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
+    """A member edited a comment: undo what the old text did, then read the new text."""
+    from sqlmodel import select
+
+    from models import OrderChange, OrderLine
+
+    change = ctx.uow.session.exec(
+        select(OrderChange).where(OrderChange.source_message_id == edited_id)
+    ).first()
+    if change is not None:
+        line = ctx.uow.session.get(OrderLine, change.line_id)
+        campaign = ctx.uow.session.get(Campaign, line.campaign_id) if line else None
+        if campaign is not None and not campaigns.accepts_orders_at(campaign, ctx.sent_at):
+            reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
+            return
+        reverted, _member, promotions = order_book.revert_message(ctx.uow, edited_id)
+        if not take_order(ctx, text) and reverted is not None:
+            confirm(ctx, reverted, _member or 0, changed=True)
+        if reverted is not None:
+            announce_promotions(ctx, reverted, promotions)
+        return
+    take_order(ctx, text)
+
+
+UNSEND_HOOKS.append(withdraw_unsent)
+EDIT_HOOKS.append(follow_edit)
+
+
+@keyword("我的訂單", "查訂單", summary="查看你在進行中的團訂了什麼、要付多少")
+def my_orders(ctx: EventContext, _args: str) -> None:
+    """Reply with the member's lines and amount due across open and recently closed campaigns."""
+    if ctx.user_id is None:
+        return
+    member = directory.ensure_member(ctx.uow, ctx.user_id)
+    assert member.id is not None
+    group = directory.find_group(ctx.uow, ctx.group_id) if ctx.group_id else None
+    found = []
+    for campaign in order_book.campaigns_of_member(ctx.uow, member.id, group_id=group.id if group else None):
+        states = order_book.member_state(ctx.uow, campaign, member.id)
+        if states:
+            found.append((campaign, states))
+    if not found:
+        reply_quoting(ctx, Text("你目前沒有進行中的訂單。看到喜歡的團，留言「A+1」就能喊單喔！"))
+        return
+    lines = ["🧾 {m} 的訂單"]
+    total = 0
+    for campaign, states in found:
+        due = order_book.amount_due(states)
+        total += due
+        lines.append(f"第{campaign.id}團【{campaign.title}】")
+        lines += ["・" + say.state_line(s) for s in states]
+        lines.append(f"  小計 {say.money(due)}")
+    lines.append(f"合計應付 {say.money(total)}")
+    reply_quoting(ctx, Text("\n".join(lines), mentions={"m": ctx.user_id}))

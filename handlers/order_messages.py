@@ -1,0 +1,118 @@
+"""zh-TW texts about campaigns and orders (what hosts and members read in the group)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.messages import QuickReply, Text
+from models import Campaign, Item
+from services.order_book import ItemState, ItemTotals, amount_due
+
+WEEKDAYS = "一二三四五六日"
+
+
+def when(dt: datetime | None, tz: ZoneInfo) -> str:
+    """Format a deadline like ``12/1(二) 20:00``."""
+    if dt is None:
+        return "未定（團主用 /截單 收單）"
+    local = dt.astimezone(tz)
+    return f"{local.month}/{local.day}({WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def day(d: date | None) -> str:
+    """Format a date like ``12/8(二)``."""
+    return "" if d is None else f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]})"
+
+
+def money(n: int) -> str:
+    """Format NT$ with thousands separators."""
+    return f"${n:,}"
+
+
+def item_line(item: Item) -> str:
+    """Describe an item for the campaign summary."""
+    price = f" {money(item.price)}" + (f"/{item.unit}" if item.unit else "") if item.price is not None else ""
+    limit = f"（限量{item.stock_limit}）" if item.stock_limit is not None else ""
+    return f"{item.code}. {item.name}{price}{limit}"
+
+
+def opened(campaign: Campaign, items: Sequence[Item], tz: ZoneInfo) -> Text:
+    """Tell the group a campaign is open and how to order."""
+    first = items[0].code
+    lines = [f"📢 開團成功！第{campaign.id}團【{campaign.title}】", *[item_line(it) for it in items]]
+    lines.append(f"⏰ 截單：{when(campaign.deadline, tz)}")
+    if campaign.delivery_date:
+        lines.append(f"🚚 到貨：{day(campaign.delivery_date)}")
+    example = f"{first}+2" if len(items) > 1 else "+1"
+    lines.append(f"留言「{example}」喊單；「{first}改3」修改、「{first}-1」減少、「取消」全部取消；「我的訂單」查詢。")
+    return Text("\n".join(lines))
+
+
+def member_order(campaign: Campaign, states: Sequence[ItemState], mention_key: str = "m") -> Text:
+    """Confirm a member's current order in a campaign, mentioning them."""
+    if not states:
+        return Text(f"{{{mention_key}}} 在第{campaign.id}團【{campaign.title}】目前沒有訂單。")
+    lines = [f"✅ {{{mention_key}}} 已登記 第{campaign.id}團【{campaign.title}】"]
+    lines += [state_line(s) for s in states]
+    lines.append(f"小計 {money(amount_due(states))}" + ("（候補不計）" if any(s.waitlisted for s in states) else ""))
+    return Text("\n".join(lines))
+
+
+def state_line(s: ItemState) -> str:
+    """Describe a member's quantity of one item, with the waitlist when some of it waits."""
+    text = f"{s.item.code} {s.item.name} ×{s.confirmed if s.confirmed else s.qty}"
+    if s.confirmed and s.waitlisted:
+        text += f"，另 {s.waitlisted} 候補第{s.waitlist_position}位"
+    elif s.waitlisted:
+        text = f"{s.item.code} {s.item.name} ×{s.waitlisted} 候補第{s.waitlist_position}位（額滿）"
+    return text
+
+
+def ask_which_item(items: Sequence[Item], qty: int, action: str, codes: Sequence[str]) -> Text:
+    """Ask which item a bare quantity meant, with one button per item (message actions)."""
+    verb = {"add": "+", "remove": "-", "set": "改"}.get(action, "+")
+    chosen = [it for it in items if it.code in codes] or list(items)
+    buttons = tuple(
+        QuickReply(label=f"{it.code} {it.name}"[:20], text=f"{it.code}{verb}{qty}") for it in chosen[:13]
+    )
+    return Text("請問要哪一項呢？點下方按鈕選擇，或直接留言像「A+1」。", quick_replies=buttons)
+
+
+def ask_unknown_item(items: Sequence[Item]) -> Text:
+    """Say the item was not found and list the items."""
+    names = "、".join(f"{it.code} {it.name}" for it in items[:13])
+    return Text(f"找不到這個品項喔。這團有：{names}。請用品項代號留言，例如「{items[0].code}+1」。")
+
+
+def ask_large(intent_text: str) -> Text:
+    """Double-check a suspiciously large quantity."""
+    return Text(
+        f"數量有點多，確定要「{intent_text}」嗎？確定請點「確認」；不是的話請重新留言正確數量。",
+        quick_replies=(QuickReply(label="確認", text=f"確認 {intent_text}"),),
+    )
+
+
+def closed(campaign: Campaign, tz: ZoneInfo) -> Text:
+    """Politely refuse a comment sent after the cutoff."""
+    at = campaign.deadline if campaign.deadline and campaign.closed_at is None else campaign.closed_at
+    return Text(
+        f"第{campaign.id}團【{campaign.title}】已於 {when(at, tz)} 截單，這則留言沒有登記 🙏"
+        "\n想加單請私訊團主詢問。"
+    )
+
+
+def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz: ZoneInfo) -> str:
+    """Summarise a campaign for the host (/統計)."""
+    status = {"open": "收單中", "closed": "已截單", "cancelled": "已撤團"}.get(campaign.status, campaign.status)
+    lines = [f"📊 第{campaign.id}團【{campaign.title}】{status}，截單 {when(campaign.deadline, tz)}"]
+    sales = 0
+    for r in rows:
+        amount = r.confirmed * (r.item.price or 0)
+        sales += amount
+        stock = f"，剩 {r.remaining}" if r.remaining is not None else ""
+        wait = f"，候補 {r.waitlisted}" if r.waitlisted else ""
+        lines.append(f"{r.item.code} {r.item.name}：{r.confirmed}{stock}{wait}（{money(amount)}）")
+    lines.append(f"共 {members} 人下單，總金額 {money(sales)}")
+    return "\n".join(lines)

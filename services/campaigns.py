@@ -1,0 +1,129 @@
+"""Campaigns: open from an announcement, find the open ones, close, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from bot.db import UnitOfWork
+from models import Campaign, Group, Item
+from parsers.announcement import Announcement
+from services.errors import DomainError, NoOpenCampaign
+
+
+def open_campaign(
+    uow: UnitOfWork, *, group: Group, host_user_id: str, announcement: Announcement, text: str,
+    message_id: str | None, at: datetime,
+) -> tuple[Campaign, list[Item]]:
+    """Create a campaign and its items from a parsed announcement."""
+    assert group.id is not None
+    campaign = Campaign(
+        group_id=group.id, title=announcement.title[:200], announcement=text, deadline=announcement.deadline,
+        delivery_date=announcement.delivery_date, opened_by=host_user_id, source_message_id=message_id,
+        opened_at=at,
+    )
+    uow.session.add(campaign)
+    uow.session.flush()
+    assert campaign.id is not None
+    items = [
+        Item(campaign_id=campaign.id, code=it.code, name=it.name[:200], price=it.price, stock_limit=it.limit,
+             unit=it.unit, position=n)
+        for n, it in enumerate(announcement.items)
+    ]
+    uow.session.add_all(items)
+    uow.session.flush()
+    return campaign, items
+
+
+def accepts_orders_at(campaign: Campaign, at: datetime) -> bool:
+    """Return True when a comment sent at ``at`` still counts (cutoff judged by send time)."""
+    if campaign.status == "cancelled":
+        return False
+    if campaign.deadline is not None and at > campaign.deadline:
+        return False
+    return campaign.closed_at is None or at <= campaign.closed_at
+
+
+def items_of(uow: UnitOfWork, campaign_id: int) -> list[Item]:
+    """Return a campaign's items in announcement order."""
+    stmt = select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))
+    return list(uow.session.exec(stmt).all())
+
+
+def open_in_group(uow: UnitOfWork, group_id: int) -> list[Campaign]:
+    """Return the group's campaigns still marked open, oldest first."""
+    stmt = (
+        select(Campaign)
+        .where(Campaign.group_id == group_id, Campaign.status == "open")
+        .order_by(col(Campaign.id))
+    )
+    return list(uow.session.exec(stmt).all())
+
+
+def recent_in_group(uow: UnitOfWork, group_id: int, *, limit: int = 5) -> list[Campaign]:
+    """Return the group's latest non-cancelled campaigns, newest first."""
+    stmt = (
+        select(Campaign)
+        .where(Campaign.group_id == group_id, Campaign.status != "cancelled")
+        .order_by(col(Campaign.id).desc())
+        .limit(limit)
+    )
+    return list(uow.session.exec(stmt).all())
+
+
+def pick(uow: UnitOfWork, group_id: int, arg: str, *, include_closed: bool = False) -> Campaign:
+    """Return the campaign a host command means: by number (團號), else the only (latest) one."""
+    arg = arg.strip().lstrip("#第").rstrip("團").strip()
+    if arg:
+        if not arg.isdigit():
+            raise DomainError(f"看不懂團號「{arg[:10]}」：請輸入數字，例如「/統計 3」。")
+        campaign = uow.session.get(Campaign, int(arg))
+        if campaign is None or campaign.group_id != group_id:
+            raise DomainError(f"這個群組沒有第 {arg} 團。輸入 /統計 看看目前的團。")
+        return campaign
+    candidates = open_in_group(uow, group_id)
+    if not candidates and include_closed:
+        candidates = recent_in_group(uow, group_id, limit=1)
+    if not candidates:
+        raise NoOpenCampaign("這個群組目前沒有進行中的團。團主可以用 /開團 貼上團購文開團。")
+    if len(candidates) > 1:
+        numbers = "、".join(f"第{c.id}團「{c.title}」" for c in candidates)
+        raise DomainError(f"目前有多個團：{numbers}。請在指令後加團號，例如「/截單 {candidates[-1].id}」。")
+    return candidates[0]
+
+
+def close(uow: UnitOfWork, campaign: Campaign, *, at: datetime) -> None:
+    """Close a campaign now: comments sent after ``at`` no longer count."""
+    if campaign.status == "cancelled":
+        raise DomainError(f"第{campaign.id}團已撤團，不能再截單。")
+    campaign.status = "closed"
+    campaign.closed_at = at if campaign.closed_at is None else min(campaign.closed_at, at)
+    uow.session.add(campaign)
+
+
+def cancel(uow: UnitOfWork, campaign: Campaign, *, at: datetime) -> None:
+    """Cancel a campaign: its orders no longer count anywhere."""
+    campaign.status = "cancelled"
+    campaign.closed_at = campaign.closed_at or at
+    uow.session.add(campaign)
+
+
+def close_if_past_deadline(uow: UnitOfWork, campaign: Campaign, now: datetime) -> bool:
+    """Mark an open campaign closed once its deadline has passed; return True if it changed."""
+    if campaign.status == "open" and campaign.deadline is not None and now > campaign.deadline:
+        campaign.status = "closed"
+        campaign.closed_at = campaign.deadline
+        uow.session.add(campaign)
+        return True
+    return False
+
+
+def lock(uow: UnitOfWork, campaign_id: int) -> Campaign:
+    """Lock the campaign row for this transaction so concurrent order changes serialise."""
+    stmt = select(Campaign).where(Campaign.id == campaign_id)
+    if uow.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    campaign = uow.session.exec(stmt).one()
+    uow.session.refresh(campaign)
+    return campaign

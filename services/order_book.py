@@ -1,0 +1,289 @@
+"""The order book: apply order intents, undo a message, allocate limited stock in send order.
+
+Every quantity a comment adds is an ``OrderLine``; every change to a line is an ``OrderChange`` tied to the
+message that caused it, so unsend/edit can undo exactly that message and the book explains itself line by line.
+Stock is allocated to lines in send order; what does not fit is waitlisted (候補) and promoted when stock frees.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from bot.db import UnitOfWork
+from models import Campaign, Item, Member, OrderChange, OrderLine
+from parsers.comment import Intent
+
+MAX_QTY = 999
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What one member has of one item."""
+
+    item: Item
+    qty: int
+    confirmed: int
+    waitlist_position: int | None  # 1-based place in the item's waitlist, when some of it waits
+
+    @property
+    def waitlisted(self) -> int:
+        """Return the quantity waiting for stock."""
+        return self.qty - self.confirmed
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Stock freed up and a waitlisted member got (more of) an item."""
+
+    member_id: int
+    item: Item
+    qty: int
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a comment did."""
+
+    changed: bool
+    promotions: tuple[Promotion, ...]
+
+
+def lines_of(uow: UnitOfWork, campaign_id: int, member_id: int, item_id: int | None = None) -> list[OrderLine]:
+    """Return a member's live lines in a campaign (optionally one item), oldest first."""
+    stmt = select(OrderLine).where(
+        OrderLine.campaign_id == campaign_id, OrderLine.member_id == member_id, OrderLine.qty > 0
+    )
+    if item_id is not None:
+        stmt = stmt.where(OrderLine.item_id == item_id)
+    return list(uow.session.exec(stmt.order_by(col(OrderLine.sent_at), col(OrderLine.id))).all())
+
+
+def apply_intents(
+    uow: UnitOfWork, *, campaign: Campaign, member: Member, intents: Sequence[Intent], message_id: str | None,
+    sent_at: datetime,
+) -> Applied:
+    """Apply add/set/remove/cancel intents from one message; reallocate stock of touched items."""
+    assert campaign.id is not None and member.id is not None
+    lock_campaign(uow, campaign.id)
+    items = {it.code: it for it in _items(uow, campaign.id)}
+    touched: set[int] = set()
+    for intent in intents:
+        targets = [items[intent.item]] if intent.item in items else []
+        if intent.item is None and intent.action == "cancel":
+            targets = list(items.values())
+        for item in targets:
+            assert item.id is not None
+            current = lines_of(uow, campaign.id, member.id, item.id)
+            total = sum(line.qty for line in current)
+            qty = min(intent.qty or 0, MAX_QTY)
+            if intent.action == "add":
+                delta = qty
+            elif intent.action == "set":
+                delta = qty - total
+            elif intent.action == "remove":
+                delta = -min(qty, total)
+            else:  # cancel
+                delta = -total
+            if delta > 0:
+                line = OrderLine(campaign_id=campaign.id, item_id=item.id, member_id=member.id, qty=delta,
+                                 source_message_id=message_id, sent_at=sent_at)
+                uow.session.add(line)
+                uow.session.flush()
+                assert line.id is not None
+                uow.session.add(OrderChange(line_id=line.id, delta=delta, action=intent.action,
+                                            source_message_id=message_id))
+            elif delta < 0:
+                _reduce(uow, current, -delta, action=intent.action, message_id=message_id)
+            if delta:
+                touched.add(item.id)
+    promotions = allocate(uow, [item for item in items.values() if item.id in touched])
+    return Applied(changed=bool(touched), promotions=tuple(p for p in promotions if p.member_id != member.id))
+
+
+def _reduce(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action: str, message_id: str | None) -> None:
+    """Take ``amount`` off a member's lines, newest first (the oldest keep their place in line)."""
+    for line in reversed(lines):
+        if amount <= 0:
+            break
+        take = min(line.qty, amount)
+        line.qty -= take
+        line.confirmed_qty = min(line.confirmed_qty, line.qty)
+        amount -= take
+        uow.session.add(line)
+        assert line.id is not None
+        uow.session.add(OrderChange(line_id=line.id, delta=-take, action=action, source_message_id=message_id))
+
+
+def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, int | None, list[Promotion]]:
+    """Undo every change a message made (收回 / before re-applying an edit).
+
+    Return the campaign and member it touched (None when it changed nothing) and any waitlist promotions.
+    """
+    changes = uow.session.exec(
+        select(OrderChange).where(OrderChange.source_message_id == message_id, col(OrderChange.reverted).is_(False))
+    ).all()
+    if not changes:
+        return None, None, []
+    first_line = uow.session.get(OrderLine, changes[0].line_id)
+    assert first_line is not None
+    campaign = lock_campaign(uow, first_line.campaign_id)
+    touched_items: set[int] = set()
+    member_id = first_line.member_id
+    for change in sorted(changes, key=lambda c: c.id or 0, reverse=True):
+        line = uow.session.get(OrderLine, change.line_id)
+        assert line is not None
+        uow.session.refresh(line)
+        line.qty = max(0, line.qty - change.delta)
+        line.confirmed_qty = min(line.confirmed_qty, line.qty)
+        change.reverted = True
+        uow.session.add_all([line, change])
+        touched_items.add(line.item_id)
+    items = [it for it in (uow.session.get(Item, i) for i in touched_items) if it is not None]
+    promotions = allocate(uow, items)
+    return campaign, member_id, [p for p in promotions if p.member_id != member_id]
+
+
+def lock_campaign(uow: UnitOfWork, campaign_id: int) -> Campaign:
+    """Lock a campaign for the rest of the transaction (see services.campaigns.lock)."""
+    from services.campaigns import lock
+
+    return lock(uow, campaign_id)
+
+
+def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
+    """Re-allocate limited stock: confirmed stays confirmed, freed stock goes to the waitlist in send order."""
+    promotions: list[Promotion] = []
+    for item in items:
+        assert item.id is not None
+        lines = list(
+            uow.session.exec(
+                select(OrderLine)
+                .where(OrderLine.item_id == item.id, OrderLine.qty > 0)
+                .order_by(col(OrderLine.sent_at), col(OrderLine.id))
+            ).all()
+        )
+        if item.stock_limit is None:
+            for line in lines:
+                if line.confirmed_qty != line.qty:
+                    line.confirmed_qty = line.qty
+                    uow.session.add(line)
+            continue
+        for line in lines:
+            line.confirmed_qty = min(line.confirmed_qty, line.qty)
+        used = sum(line.confirmed_qty for line in lines)
+        for line in reversed(lines):  # the limit was lowered: the latest give way first
+            if used <= item.stock_limit:
+                break
+            give = min(line.confirmed_qty, used - item.stock_limit)
+            line.confirmed_qty -= give
+            used -= give
+        free = item.stock_limit - used
+        gained: dict[int, int] = defaultdict(int)
+        for line in lines:
+            if free <= 0:
+                break
+            take = min(line.qty - line.confirmed_qty, free)
+            if take > 0:
+                line.confirmed_qty += take
+                free -= take
+                gained[line.member_id] += take
+        for line in lines:
+            uow.session.add(line)
+        promotions.extend(Promotion(member_id=m, item=item, qty=q) for m, q in gained.items())
+    uow.session.flush()
+    return promotions
+
+
+def _items(uow: UnitOfWork, campaign_id: int) -> list[Item]:
+    return list(uow.session.exec(select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))))
+
+
+def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[ItemState]:
+    """Return what a member has of each item in a campaign (items with nothing are left out)."""
+    assert campaign.id is not None
+    out: list[ItemState] = []
+    for item in _items(uow, campaign.id):
+        assert item.id is not None
+        mine = lines_of(uow, campaign.id, member_id, item.id)
+        qty = sum(line.qty for line in mine)
+        if qty == 0:
+            continue
+        confirmed = sum(line.confirmed_qty for line in mine)
+        position = waitlist_position(uow, item, member_id) if confirmed < qty else None
+        out.append(ItemState(item=item, qty=qty, confirmed=confirmed, waitlist_position=position))
+    return out
+
+
+def waitlist_position(uow: UnitOfWork, item: Item, member_id: int) -> int | None:
+    """Return the member's 1-based place among members waiting for an item."""
+    lines = uow.session.exec(
+        select(OrderLine)
+        .where(OrderLine.item_id == item.id, OrderLine.qty > col(OrderLine.confirmed_qty))
+        .order_by(col(OrderLine.sent_at), col(OrderLine.id))
+    ).all()
+    waiting: list[int] = []
+    for line in lines:
+        if line.member_id not in waiting:
+            waiting.append(line.member_id)
+    return waiting.index(member_id) + 1 if member_id in waiting else None
+
+
+def amount_due(states: Iterable[ItemState]) -> int:
+    """Return what confirmed quantities cost (waitlisted ones are not due)."""
+    return sum(s.confirmed * (s.item.price or 0) for s in states)
+
+
+@dataclass(frozen=True)
+class ItemTotals:
+    """Campaign-wide totals for one item."""
+
+    item: Item
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def remaining(self) -> int | None:
+        """Return stock left (None = unlimited)."""
+        return None if self.item.stock_limit is None else max(0, self.item.stock_limit - self.confirmed)
+
+
+def totals(uow: UnitOfWork, campaign: Campaign) -> list[ItemTotals]:
+    """Return per-item confirmed and waitlisted totals."""
+    assert campaign.id is not None
+    out = []
+    for item in _items(uow, campaign.id):
+        lines = uow.session.exec(select(OrderLine).where(OrderLine.item_id == item.id, OrderLine.qty > 0)).all()
+        confirmed = sum(line.confirmed_qty for line in lines)
+        out.append(ItemTotals(item=item, confirmed=confirmed, waitlisted=sum(line.qty for line in lines) - confirmed))
+    return out
+
+
+def roster(uow: UnitOfWork, campaign: Campaign) -> dict[int, list[ItemState]]:
+    """Return every member's item states in a campaign, in order of their first comment."""
+    assert campaign.id is not None
+    member_ids = uow.session.exec(
+        select(OrderLine.member_id)
+        .where(OrderLine.campaign_id == campaign.id, OrderLine.qty > 0)
+        .order_by(col(OrderLine.sent_at), col(OrderLine.id))
+    ).all()
+    ordered = list(dict.fromkeys(member_ids))
+    return {m: member_state(uow, campaign, m) for m in ordered}
+
+
+def campaigns_of_member(uow: UnitOfWork, member_id: int, *, group_id: int | None = None) -> list[Campaign]:
+    """Return the non-cancelled campaigns a member has live lines in (newest first)."""
+    stmt = (
+        select(Campaign)
+        .join(OrderLine, col(OrderLine.campaign_id) == col(Campaign.id))
+        .where(OrderLine.member_id == member_id, OrderLine.qty > 0, Campaign.status != "cancelled")
+        .distinct()
+        .order_by(col(Campaign.id).desc())
+    )
+    if group_id is not None:
+        stmt = stmt.where(Campaign.group_id == group_id)
+    return list(uow.session.exec(stmt).all())

@@ -1,0 +1,343 @@
+"""Campaigns and "+1" orders through signed webhooks: the order book stays exact and explainable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from openpyxl import load_workbook
+
+from bot.cli import cli
+from bot.db import UnitOfWork
+from bot.messages import Text
+from services.order_export import order_rows
+from tests.conftest import SECRET, Webhook
+from tests.factories.campaigns import HOTPOT, VEGGIES, at
+from tests.factories.webhook import (
+    HOST_ID,
+    body,
+    edited_event,
+    member_id,
+    sign,
+    text_event,
+    unsend_event,
+)
+from tests.fakes import FakeMessenger
+
+
+def say(webhook: Webhook, text: str, who: int | str, ts: int, **kw: Any) -> dict[str, Any]:
+    """Post one comment from a member (int) or a user id (str); return the event."""
+    user = member_id(who) if isinstance(who, int) else who
+    event = text_event(text, user_id=user, ts=ts, **kw)
+    assert webhook.post(body(event)).status_code == 200
+    return event
+
+
+def last_reply(messenger: FakeMessenger) -> Text:
+    """Return the last text the bot replied."""
+    message = messenger.replies[-1][1][-1]
+    assert isinstance(message, Text)
+    return message
+
+
+def book(uow: UnitOfWork) -> dict[tuple[str, str, str], int]:
+    """Return {(user_id, item_code, status): qty} from the export rows."""
+    rows = order_rows(uow, include_cancelled=True)
+    uow.rollback()  # end the read transaction: on SQLite it holds the write lock
+    return {(r["user_id"], r["item_code"], r["status"]): r["qty"] for r in rows}
+
+
+@pytest.fixture
+def hotpot(webhook: Webhook, messenger: FakeMessenger) -> None:
+    """Open the hot-pot campaign as the host."""
+    say(webhook, HOTPOT, HOST_ID, at(1, 10))
+    assert "開團成功" in last_reply(messenger).text
+
+
+def test_open_campaign_reply_shows_what_was_understood(webhook: Webhook, messenger: FakeMessenger) -> None:
+    say(webhook, HOTPOT, HOST_ID, at(1, 10))
+    text = last_reply(messenger).text
+    assert "第1團【冬季火鍋團】" in text
+    assert "A. 高麗菜豬肉水餃 $180/包" in text
+    assert "C. 手工蛋捲 $250/盒（限量30）" in text
+    assert "12/20(日) 20:00" in text
+    assert "12/25" in text
+
+
+def test_unreadable_announcement_says_what_is_missing(webhook: Webhook, messenger: FakeMessenger) -> None:
+    say(webhook, "/開團\n大家好，這週要團什麼呢？", HOST_ID, at(1, 10))
+    assert last_reply(messenger).text.startswith("開團失敗：")
+    say(webhook, "/開團", HOST_ID, at(1, 10))
+    assert "下一行貼上團購文" in last_reply(messenger).text
+
+
+def test_member_cannot_open_a_campaign(webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork) -> None:
+    say(webhook, HOTPOT, 1, at(1, 10))
+    assert "只有團主" in last_reply(messenger).text
+    say(webhook, "/截單", 1, at(1, 10))
+    assert "只有團主" in last_reply(messenger).text
+    assert order_rows(uow) == []
+
+
+COMMENTS = [  # (member, text, expected {item: confirmed qty} after it)
+    (1, "A+2 B+1", {"A": 2, "B": 1}),
+    (2, "高麗菜+1", {"A": 1}),
+    (3, "我要兩包韭菜", {"B": 2}),
+    (1, "A改3", {"A": 3, "B": 1}),
+    (4, "a+2、b+1 謝謝🙏", {"A": 2, "B": 1}),
+    (5, "+1 韭菜", {"B": 1}),
+    (6, "蛋捲x2", {"C": 2}),
+    (7, "Ａ＋１", {"A": 1}),
+    (8, "C 2盒", {"C": 2}),
+    (4, "A-1", {"A": 1, "B": 1}),
+    (9, "B*3", {"B": 3}),
+    (10, "A+1\nB+1\nC+1", {"A": 1, "B": 1, "C": 1}),
+    (2, "取消", {}),
+    (11, "韭菜水餃 ×2 感謝團主", {"B": 2}),
+    (12, "改B+4", {"B": 4}),
+    (10, "取消C", {"A": 1, "B": 1}),
+    (13, "我也要 A+1", {"A": 1}),
+    (14, "A1 B2", {"A": 1, "B": 2}),
+]
+
+
+def test_varied_comments_build_the_expected_book(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    expected: dict[str, dict[str, int]] = {}
+    for n, (who, text, after) in enumerate(COMMENTS):
+        replies_before = len(messenger.replies)
+        say(webhook, text, who, at(2, 9, n))
+        expected[member_id(who)] = after
+        assert len(messenger.replies) == replies_before + 1, text
+        reply = last_reply(messenger)
+        assert reply.mentions == {"m": member_id(who)} and reply.quote_token, text
+    got: dict[str, dict[str, int]] = {}
+    for (user, code, status), qty in book(uow).items():
+        if status == "confirmed":
+            got.setdefault(user, {})[code] = qty
+    assert got == {user: items for user, items in expected.items() if items}
+
+
+@pytest.mark.parametrize("text", ["A還有嗎？", "請問+1之後要怎麼付款", "我也覺得+1", "0912-345-678", "12/8 前會到嗎", "好期待"])
+def test_not_orders_change_nothing_and_get_no_reply(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None, text: str
+) -> None:
+    replies = len(messenger.replies)
+    say(webhook, text, 1, at(2, 9))
+    assert len(messenger.replies) == replies
+    assert book(uow) == {}
+
+
+def test_ask_then_tap_completes_the_order(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    say(webhook, "+2", 1, at(2, 9))
+    question = last_reply(messenger)
+    assert "哪一項" in question.text
+    labels = {b.label: b.text for b in question.quick_replies}
+    assert labels["B 韭菜水餃"] == "B+2"
+    assert book(uow) == {}
+    say(webhook, labels["B 韭菜水餃"], 1, at(2, 9, 1))  # the tap arrives as the member's message
+    assert book(uow) == {(member_id(1), "B", "confirmed"): 2}
+
+
+def test_large_quantity_is_confirmed_first(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    say(webhook, "A+100", 1, at(2, 9))
+    (button,) = last_reply(messenger).quick_replies
+    assert book(uow) == {}
+    say(webhook, button.text or "", 1, at(2, 9, 1))
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 100}
+
+
+def test_unknown_item_lists_the_items(webhook: Webhook, messenger: FakeMessenger, hotpot: None) -> None:
+    say(webhook, "鮭魚+1", 1, at(2, 9))
+    assert "找不到這個品項" in last_reply(messenger).text and "C 手工蛋捲" in last_reply(messenger).text
+
+
+def concurrent_comments(app: Flask, events: list[dict[str, Any]]) -> list[int]:
+    """POST each event in its own thread at once; return the status codes."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(events))
+
+    def send(event: dict[str, Any]) -> None:
+        raw = body(event)
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post("/callback", data=raw, headers={"X-Line-Signature": sign(raw, SECRET)})
+        statuses.append(resp.status_code)
+
+    threads = [threading.Thread(target=send, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return statuses
+
+
+def test_forty_concurrent_comments_never_oversell(
+    app: Flask, webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    events = [text_event("C+1", user_id=member_id(100 + n), ts=at(2, 12, 0, n)) for n in range(40)]
+    assert concurrent_comments(app, events) == [200] * 40
+    rows = book(uow)
+    confirmed = [u for (u, code, status) in rows if status == "confirmed"]
+    waitlisted = [u for (u, code, status) in rows if status == "waitlisted"]
+    assert len(confirmed) == 30 and sum(rows[(u, "C", "confirmed")] for u in confirmed) == 30
+    assert len(waitlisted) == 10
+    assert len({token for token, _ in messenger.replies}) == len(messenger.replies)  # each token used once
+
+
+def test_cancel_promotes_the_waitlist_and_tells_them(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    say(webhook, "C+29", 1, at(2, 9))
+    say(webhook, "C+2", 2, at(2, 9, 1))  # 1 confirmed, 1 waitlisted
+    say(webhook, "C+1", 3, at(2, 9, 2))  # waitlisted
+    assert "候補第1位" in last_reply(messenger).text or "候補" in messenger.reply_texts()[-2]
+    assert book(uow)[(member_id(2), "C", "waitlisted")] == 1
+    say(webhook, "C-2", 1, at(2, 10))  # frees two
+    rows = book(uow)
+    assert rows[(member_id(2), "C", "confirmed")] == 2
+    assert rows[(member_id(3), "C", "confirmed")] == 1
+    assert not any(status == "waitlisted" for (_, _, status) in rows)
+    notice = [m for m in messenger.replies[-1][1] if isinstance(m, Text) and "遞補" in m.text]
+    assert notice and set(notice[0].mentions.values()) == {member_id(2), member_id(3)}
+
+
+def test_redelivered_comment_changes_nothing(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    event = say(webhook, "A+2", 1, at(2, 9))
+    again = json.loads(json.dumps(event))
+    again["deliveryContext"]["isRedelivery"] = True
+    replies = len(messenger.replies)
+    assert webhook.post(body(again)).status_code == 200
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 2}
+    assert len(messenger.replies) == replies
+
+
+def test_unsend_withdraws_exactly_that_comment(webhook: Webhook, uow: UnitOfWork, hotpot: None) -> None:
+    say(webhook, "A+2", 1, at(2, 9))
+    second = say(webhook, "A+1 B+1", 1, at(2, 9, 1))
+    say(webhook, "C+1", 1, at(2, 9, 2))
+    webhook.post(body(unsend_event(second["message"]["id"], user_id=member_id(1))))
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 2, (member_id(1), "C", "confirmed"): 1}
+
+
+def test_unsend_of_a_cancel_restores_the_order(webhook: Webhook, uow: UnitOfWork, hotpot: None) -> None:
+    say(webhook, "A+2 C+1", 1, at(2, 9))
+    cancel = say(webhook, "取消", 1, at(2, 9, 1))
+    assert book(uow)[(member_id(1), "A", "cancelled")] == 2
+    webhook.post(body(unsend_event(cancel["message"]["id"], user_id=member_id(1))))
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 2, (member_id(1), "C", "confirmed"): 1}
+
+
+def test_edit_replaces_what_the_original_did(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    original = say(webhook, "A+2", 1, at(2, 9))
+    webhook.post(body(edited_event(original["message"]["id"], "B+3", user_id=member_id(1), ts=at(2, 9, 5))))
+    assert book(uow) == {(member_id(1), "B", "confirmed"): 3}
+    assert "B 韭菜水餃 ×3" in last_reply(messenger).text
+    webhook.post(body(edited_event(original["message"]["id"], "算了謝謝", user_id=member_id(1), ts=at(2, 9, 6))))
+    assert book(uow) == {}
+
+
+def test_late_comment_is_refused_but_a_late_arriving_early_comment_counts(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    early = text_event("A+1", user_id=member_id(1), ts=at(20, 19, 59))  # sent before the 20:00 cutoff
+    say(webhook, "B+1", 2, at(20, 20, 1))  # sent after it
+    assert "已於 12/20(日) 20:00 截單" in last_reply(messenger).text
+    assert webhook.post(body(early)).status_code == 200  # arrives late (redelivery)
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 1}
+
+
+def test_host_close_and_stats_and_roster(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    messenger.names[member_id(1)] = "小美"
+    say(webhook, "A+2 C+1", 1, at(2, 9))
+    say(webhook, "B+1", 2, at(2, 9, 1))
+    say(webhook, "/統計", HOST_ID, at(2, 10))
+    stats = last_reply(messenger).text
+    assert "A 高麗菜豬肉水餃：2（$360）" in stats and "C 手工蛋捲：1，剩 29（$250）" in stats
+    assert "共 2 人下單，總金額 $810" in stats
+    say(webhook, "/名單", HOST_ID, at(2, 10, 1))
+    roster = last_reply(messenger).text
+    assert "1. 小美：A 高麗菜豬肉水餃 ×2、C 手工蛋捲 ×1｜$610" in roster
+    say(webhook, "/截單", HOST_ID, at(2, 11))
+    assert "已截單" in last_reply(messenger).text
+    say(webhook, "A+1", 3, at(2, 11, 0, 1))
+    assert "截單" in last_reply(messenger).text
+    assert (member_id(3), "A", "confirmed") not in book(uow)
+
+
+def test_my_orders_sums_what_is_due(webhook: Webhook, messenger: FakeMessenger, hotpot: None) -> None:
+    say(webhook, "A+2 B+1", 1, at(2, 9))
+    say(webhook, "我的訂單", 1, at(2, 9, 1))
+    text = last_reply(messenger).text
+    assert "第1團【冬季火鍋團】" in text and "合計應付 $560" in text
+
+
+def test_comment_goes_to_the_campaign_whose_items_it_names(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    say(webhook, VEGGIES, HOST_ID, at(1, 11))
+    assert "第2團" in last_reply(messenger).text
+    say(webhook, "菠菜+2", 1, at(1, 11, 5))
+    rows = order_rows(uow)
+    uow.rollback()
+    assert [(r["campaign_id"], r["item_name"], r["qty"]) for r in rows] == [(2, "有機菠菜", 2)]
+    say(webhook, "+1", 2, at(1, 11, 6))  # fits both campaigns: ask which one
+    question = last_reply(messenger)
+    assert "哪一團" in question.text and len(question.quick_replies) == 2
+
+
+def test_cancelled_campaign_and_reply_modes(webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None) -> None:
+    say(webhook, "/設定 回覆 安靜", HOST_ID, at(2, 8))
+    replies = len(messenger.replies)
+    say(webhook, "A+1", 1, at(2, 9))
+    assert len(messenger.replies) == replies  # silent mode
+    say(webhook, "/撤團 1", HOST_ID, at(2, 10))
+    assert "已撤團" in last_reply(messenger).text
+    assert order_rows(uow) == []
+    assert order_rows(uow, include_cancelled=True)[0]["status"] == "cancelled"
+
+
+def test_export_orders_cli_in_three_formats(
+    webhook: Webhook, uow: UnitOfWork, hotpot: None, database_url: str, tmp_path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    say(webhook, "A+2 C+1", 1, at(2, 9))
+    say(webhook, "C+30", 2, at(2, 9, 1))  # 29 confirmed, 1 waitlisted
+    say(webhook, "B+1", 3, at(2, 9, 2))
+    say(webhook, "取消", 3, at(2, 9, 3))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "orders", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {(r["user_id"], r["item_code"], r["status"], r["qty"], r["amount"]) for r in rows} == {
+        (member_id(1), "A", "confirmed", 2, 360), (member_id(1), "C", "confirmed", 1, 250),
+        (member_id(2), "C", "confirmed", 29, 7250), (member_id(2), "C", "waitlisted", 1, 0),
+    }
+    result = runner.invoke(cli, ["export", "orders", "--format", "csv", "--all"])
+    parsed = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+    assert {(r["user_id"], r["status"]) for r in parsed} >= {(member_id(3), "cancelled")}
+    out = tmp_path / "orders.xlsx"
+    result = runner.invoke(cli, ["export", "orders", "--format", "xlsx", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out)
+    sheet = wb["第1團 冬季火鍋團"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["成員", "A 高麗菜豬肉水餃", "B 韭菜水餃", "C 手工蛋捲", "金額", "候補"]
+    assert values[-1][0] == "合計" and values[-1][3] == 30 and values[-1][4] == 360 + 250 + 7250
