@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_from_directory
+from flask import Blueprint, Response, jsonify, request
 
 from bot.simulator.simulator import Outcome, Simulator
 
@@ -28,7 +28,7 @@ def simulator_blueprint(simulator: Simulator) -> Blueprint:
     @bp.get("/")
     def index() -> Response:
         """Serve the chat page."""
-        return send_from_directory(STATIC_DIR, "index.html")
+        return Response((STATIC_DIR / "index.html").read_bytes(), mimetype="text/html")
 
     @bp.get("/simulator/api/state")
     def state() -> Response:

@@ -25,9 +25,7 @@ def test_reply_is_accepted_and_recorded_in_the_chat(platform: FakeLinePlatform, 
     quote = event["message"]["quoteToken"]
 
     response = messaging.reply_message(
-        ReplyMessageRequest(
-            reply_token=event["replyToken"], messages=[TextMessage(text="小美 A×2 已登記", quote_token=quote)]
-        )
+        ReplyMessageRequest(reply_token=event["replyToken"], messages=[TextMessage(text="小美 A×2 已登記", quote_token=quote)])
     )
 
     assert response.sent_messages[0].id
@@ -66,17 +64,13 @@ def test_reply_token_expires_after_a_minute(platform: FakeLinePlatform, messagin
 def test_unknown_quote_token_is_a_violation(platform: FakeLinePlatform, messaging: MessagingApi) -> None:
     token = platform.events.text("+1", user_id=MEI, group_id=GROUP)["replyToken"]
     with pytest.raises(ApiException) as caught:
-        messaging.reply_message(
-            ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="ok", quote_token="nope")])
-        )
+        messaging.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="ok", quote_token="nope")]))
     assert caught.value.status == 400
     assert platform.violations[0].details[0]["property"] == "messages[0].quoteToken"
 
 
 def test_push_to_group_counts_every_member(platform: FakeLinePlatform, messaging: MessagingApi) -> None:
-    messaging.push_message(
-        PushMessageRequest(to=GROUP, messages=[TextMessage(text="明天到貨"), TextMessage(text="記得取貨")])
-    )
+    messaging.push_message(PushMessageRequest(to=GROUP, messages=[TextMessage(text="明天到貨"), TextMessage(text="記得取貨")]))
 
     assert platform.usage == 4  # four members, however many message objects
     assert messaging.get_message_quota_consumption().total_usage == 4
@@ -124,9 +118,7 @@ def test_multicast_counts_each_user_and_refuses_groups(platform: FakeLinePlatfor
 
 def test_multicast_over_500_users_is_rejected(platform: FakeLinePlatform, server: FakeLineServer) -> None:
     users = [f"U{i:032d}" for i in range(501)]
-    status, answer = post_raw(
-        server, "/v2/bot/message/multicast", {"to": users, "messages": [{"type": "text", "text": "x"}]}
-    )
+    status, answer = post_raw(server, "/v2/bot/message/multicast", {"to": users, "messages": [{"type": "text", "text": "x"}]})
     assert status == 400
     assert answer["message"].startswith("The request body has")
     assert platform.usage == 0
@@ -139,9 +131,7 @@ def test_retry_key_repeat_is_409_and_sent_once(platform: FakeLinePlatform, messa
     )
 
     with pytest.raises(ApiException) as caught:
-        messaging.push_message(
-            PushMessageRequest(to=MEI, messages=[TextMessage(text="提醒付款")]), x_line_retry_key=key
-        )
+        messaging.push_message(PushMessageRequest(to=MEI, messages=[TextMessage(text="提醒付款")]), x_line_retry_key=key)
 
     assert caught.value.status == 409
     assert caught.value.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]

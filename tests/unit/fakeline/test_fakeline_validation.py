@@ -43,9 +43,7 @@ BAD_MESSAGES = {
         {
             "type": "text",
             "text": "x",
-            "quickReply": {
-                "items": [{"type": "action", "action": {"type": "postback", "label": "A", "data": "d" * 301}}]
-            },
+            "quickReply": {"items": [{"type": "action", "action": {"type": "postback", "label": "A", "data": "d" * 301}}]},
         }
     ],
     "flex without altText": [{"type": "flex", "contents": {"type": "bubble"}}],
@@ -90,9 +88,7 @@ def test_valid_rich_reply_passes_every_check(platform: FakeLinePlatform, server:
 
 
 def test_sdk_check_alone_catches_unknown_type() -> None:
-    result = RequestValidator(use_default_spec=False).validate(
-        REPLY, '{"replyToken": "t", "messages": [{"type": "fax"}]}'
-    )
+    result = RequestValidator(use_default_spec=False).validate(REPLY, '{"replyToken": "t", "messages": [{"type": "fax"}]}')
     assert result.sdk and not result.openapi
 
 
@@ -113,9 +109,7 @@ def test_without_the_discriminator_rewrite_subtypes_go_unchecked() -> None:
     ref = "#/components/schemas/ReplyMessageRequest"
 
     assert OpenApiValidator(spec, rewrite_discriminators=False).errors(ref, body) == []
-    assert OpenApiValidator(spec).errors(ref, body) == [
-        {"message": "'text' is a required property", "property": "messages[0]"}
-    ]
+    assert OpenApiValidator(spec).errors(ref, body) == [{"message": "'text' is a required property", "property": "messages[0]"}]
 
 
 @needs_spec
