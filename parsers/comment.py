@@ -74,6 +74,7 @@ class _State:
     want: bool = False
     each: bool = False
     junk: bool = False
+    cancel_done: bool = False
 
 
 class CommentParser:
@@ -108,6 +109,9 @@ class CommentParser:
         for token in tokens:
             kind = token.kind
             if kind == "sep":
+                if state.mode == "cancel" and state.items:  # "取消A B+1": A is cancelled, B is added
+                    self._on_cancel(state)
+                    state.cancel_done, state.mode = True, None
                 continue
             if kind in ("code", "ref", "name", "span", "word"):
                 match = self._match(token)
@@ -191,7 +195,7 @@ class CommentParser:
     def _emit(self, state: _State, matches: list[Match], op: str, number: int) -> None:
         """Record one pair per item (or one without an item) with the current mode."""
         action: Action = state.once or state.mode or ("remove" if op == "-" else "add")
-        if action == "cancel":
+        if action == "cancel":  # "取消A+1" takes back that one
             action = "remove"
         state.once = None
         if action in ("add", "remove") and number == 0:
@@ -205,7 +209,7 @@ class CommentParser:
         if state.qty is not None:
             self._emit(state, state.items, *state.qty)
             state.items = []
-        if state.mode == "cancel" or state.once == "cancel":
+        if state.mode == "cancel" or state.once == "cancel" or (state.cancel_done and not state.qty):
             for match in state.items:
                 state.pairs.append(_Pair("cancel", match, None))
             if not state.pairs:

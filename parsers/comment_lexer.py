@@ -49,12 +49,12 @@ NOT_QUANTITY = re.compile(
 )
 
 _NUM = rf"(?:\d{{1,{MAX_QTY_DIGITS}}}(?!\d)|{CN_NUMERAL})"
-_OP_AHEAD = r"(?=\s*(?:[+\-*×]|X\s*\d|加|改|取消|不要))"
+_OP_AHEAD = r"(?=\s*(?:[+\-*×]|X\s*\d|加|改)|取消|不要)"
 
 _TOKEN_TEMPLATE = rf"""
     (?P<sep>[^\w#()+\-*×]+)
     |(?P<ref>第\s*(?P<r1>{_NUM})\s*[項個樣款號]?|編號\s*(?P<r2>\d+)|\#\s*(?P<r3>\d+)
-        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d+)\s*號{_OP_AHEAD}|(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
+        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d+)\s*號{_OP_AHEAD}|(?<![改成為A-Z\d])(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
     |(?P<qty>(?P<op>[+加]|[X*×]|-|減)\s*(?P<on>{_NUM})(?:\s*(?P<ou>[{UNITS}]))?)
     |(?P<count>(?P<cn>{_NUM})\s*(?P<cu>[{UNITS}]))
     |(?P<cancel>取消|不要了|不用了|不要(?=$|[^\w]|[A-Z])|不訂了|退訂|刪除|刪掉|移除|撤單|退出)
