@@ -42,6 +42,14 @@ class Simulator:
         """Return the group id when `chat_id` is the group, None for a 1:1 chat."""
         return chat_id if chat_id in self.platform.groups else None
 
+    def _check_chat(self, user_id: str, chat_id: str) -> str | None:
+        """Return the group id (or None for 1:1); KeyError unless `user_id` may write in `chat_id`."""
+        self.cast.person(user_id)
+        group_id = self._group_of(chat_id)
+        if group_id is None and chat_id != user_id:
+            raise KeyError(chat_id)
+        return group_id
+
     def _deliver(self, event: Event) -> Outcome:
         """POST one event to the bot."""
         try:
@@ -54,7 +62,7 @@ class Simulator:
 
     def say(self, user_id: str, chat_id: str, text: str) -> Outcome:
         """Post `text` as `user_id` in `chat_id` and send the message event."""
-        group_id = self._group_of(chat_id)
+        group_id = self._check_chat(user_id, chat_id)
         event = self.platform.events.text(text, user_id=user_id, group_id=group_id, mentions=self._mentions(text))
         self.platform.post_to_chat(
             chat_id,
@@ -77,7 +85,7 @@ class Simulator:
         if display_text:
             message = {"type": "text", "text": display_text}
             self.platform.post_to_chat(chat_id, user_id, message, via="user")
-        event = self.platform.events.postback(data, user_id=user_id, group_id=self._group_of(chat_id))
+        event = self.platform.events.postback(data, user_id=user_id, group_id=self._check_chat(user_id, chat_id))
         return self._deliver(event)
 
     def unsend(self, message_id: str) -> Outcome:
@@ -100,6 +108,7 @@ class Simulator:
 
     def set_friend(self, user_id: str, friend: bool) -> Outcome:
         """Add the bot as a friend (`follow`) or block it (`unfollow`)."""
+        self.cast.person(user_id)
         self.platform.set_friend(user_id, friend)
         text = "已將機器人加入好友" if friend else "已封鎖機器人"
         self.platform.post_to_chat(user_id, None, {"type": "system", "text": text}, via="system")
@@ -108,7 +117,8 @@ class Simulator:
 
     def upload(self, user_id: str, chat_id: str, file_name: str, data: bytes, content_type: str) -> Outcome:
         """Send a file (e.g. a bank statement); the platform serves its bytes from the content endpoint."""
-        event = self.platform.events.file(file_name, len(data), user_id=user_id, group_id=self._group_of(chat_id))
+        group_id = self._check_chat(user_id, chat_id)
+        event = self.platform.events.file(file_name, len(data), user_id=user_id, group_id=group_id)
         message_id = event["message"]["id"]
         self.platform.add_content(message_id, data, content_type or "application/octet-stream")
         self.platform.post_to_chat(

@@ -151,3 +151,9 @@ def test_unreachable_bot_is_reported(client: FlaskClient, sim: FakeLineServer) -
     sim.app.config["SIMULATOR"].sender.bot_url = "http://127.0.0.1:9/callback"
     answer = client.post("/simulator/api/say", json={"as": MEI, "chat": CAST.group_id, "text": "+1"}).get_json()
     assert answer["ok"] is False and "連不上機器人" in answer["error"]
+
+
+def test_cannot_write_in_someone_elses_one_to_one_chat(client: FlaskClient, bot: tuple[str, _Bot]) -> None:
+    answer = client.post("/simulator/api/say", json={"as": MEI, "chat": WANG, "text": "hi"})
+    assert answer.status_code == 400
+    assert bot[1].raw == []
