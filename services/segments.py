@@ -60,12 +60,13 @@ def segment_key(text: str) -> str | None:
 
 
 def quintile_scores(values: Mapping[K, float], *, higher_is_better: bool = True) -> dict[K, int]:
-    """Score each value 1–5 by percent rank: 1 + ⌊5 × share of the others that are strictly worse⌋."""
+    """Score each value 1–5 by mid-percentile rank: 1 + ⌊5 × (worse + ties/2) / n⌋ (ties share a score)."""
     n = len(values)
     scores: dict[K, int] = {}
     for key, value in values.items():
         worse = sum(1 for v in values.values() if (v < value if higher_is_better else v > value))
-        scores[key] = min(5, 1 + (5 * worse) // n)
+        ties = sum(1 for v in values.values() if v == value)
+        scores[key] = min(5, 1 + (5 * (2 * worse + ties)) // (2 * n))
     return scores
 
 
