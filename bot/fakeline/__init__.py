@@ -1,15 +1,7 @@
 """A fake LINE platform on localhost: the bot's line-bot-sdk talks real HTTP to it."""
 
-from bot.fakeline.events import (
-    Delivery,
-    EventFactory,
-    Mention,
-    WebhookSender,
-    as_redelivery,
-    encode,
-    sign,
-    webhook_body,
-)
+from bot.fakeline.delivery import Delivery, WebhookSender, as_redelivery, encode, sign, webhook_body
+from bot.fakeline.events import EventFactory, Mention
 from bot.fakeline.platform import FakeLinePlatform
 from bot.fakeline.records import ChatEntry, RecordedRequest, Violation
 from bot.fakeline.server import FakeLineServer

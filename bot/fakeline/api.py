@@ -250,9 +250,7 @@ def _cost(platform: FakeLinePlatform, chat_ids: list[str]) -> int:
     return sum(len(platform.recipients(chat)) for chat in chat_ids)
 
 
-def _deliver(
-    platform: FakeLinePlatform, chat_ids: list[str], messages: list[dict[str, Any]], via: str
-) -> list[dict[str, str]]:
+def _deliver(platform: FakeLinePlatform, chat_ids: list[str], messages: list[dict[str, Any]], via: str) -> list[dict[str, str]]:
     """Put `messages` into each chat's timeline; return `sentMessages`."""
     sent: list[dict[str, str]] = []
     for message in messages:

@@ -257,9 +257,7 @@ class FakeLinePlatform:
     def timeline(self, chat_id: str | None = None, *, after_seq: int = 0) -> list[ChatEntry]:
         """Return chat bubbles (all chats or one), in order, newer than `after_seq`."""
         with self.lock:
-            return [
-                e for e in self._traffic.timeline if e.seq > after_seq and (chat_id is None or e.chat_id == chat_id)
-            ]
+            return [e for e in self._traffic.timeline if e.seq > after_seq and (chat_id is None or e.chat_id == chat_id)]
 
     def messages_to(self, chat_id: str) -> list[dict[str, Any]]:
         """Return the message objects the bot delivered into `chat_id` (group id or user id)."""

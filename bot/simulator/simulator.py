@@ -53,7 +53,7 @@ class Simulator:
     def _deliver(self, event: Event) -> Outcome:
         """POST one event to the bot."""
         try:
-            delivery = self.sender.send(event)
+            delivery = self.sender.send(event, destination=self.platform.bot_user_id)
         except OSError as exc:
             logger.warning("bot webhook unreachable: %s", exc)
             return Outcome(0, f"連不上機器人（{self.sender.bot_url}）")

@@ -4,17 +4,8 @@
 bot's reply is accepted; `EventFactory()` alone builds events whose tokens nobody will accept.
 """
 
-from bot.fakeline.events import (
-    Delivery,
-    EventFactory,
-    Mention,
-    WebhookSender,
-    as_redelivery,
-    encode,
-    sign,
-    source,
-    webhook_body,
-)
+from bot.fakeline.delivery import Delivery, WebhookSender, as_redelivery, encode, sign, webhook_body
+from bot.fakeline.events import EventFactory, Mention, source
 
 __all__ = [
     "Delivery",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from fakeline_people import GROUP, HOST, MEI, MING, SECRET
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import WebhookParser
@@ -30,6 +31,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.fakeline import EventFactory, FakeLinePlatform, Mention, WebhookSender, encode, sign, webhook_body
+from bot.fakeline.openapi import OpenApiValidator, default_spec_path
 from bot.fakeline.ulid import is_ulid
 
 SAMPLE_PATH = "/work/shared/line-samples/webhook-events.json"
@@ -90,6 +92,22 @@ def test_sdk_parser_rejects_a_wrong_signature(platform: FakeLinePlatform) -> Non
     raw = encode(webhook_body([platform.events.text("+1", user_id=MEI, group_id=GROUP)])).decode("utf-8")
     with pytest.raises(InvalidSignatureError):
         WebhookParser(SECRET).parse(raw, sign(raw.encode("utf-8"), "another-secret"))
+
+
+WEBHOOK_SPEC = default_spec_path().with_name("webhook.yml")
+
+
+@pytest.mark.skipif(not WEBHOOK_SPEC.is_file(), reason=f"LINE's webhook spec not found at {WEBHOOK_SPEC}")
+def test_events_validate_against_lines_webhook_spec(platform: FakeLinePlatform) -> None:
+    with WEBHOOK_SPEC.open(encoding="utf-8") as fh:
+        validator = OpenApiValidator(yaml.safe_load(fh))
+    events = _all_events(platform.events)
+    edited = [e for e in events if e["type"] == "messageEdited"]
+    others = [e for e in events if e["type"] != "messageEdited"]
+
+    assert validator.errors("#/components/schemas/CallbackRequest", webhook_body(others)) == []
+    # This snapshot of webhook.yml lacks messageEdited; its body is a message event's, so check it as one.
+    assert validator.errors("#/components/schemas/MessageEvent", edited[0]) == []
 
 
 def test_events_have_the_shape_of_lines_own_sample(platform: FakeLinePlatform) -> None:
