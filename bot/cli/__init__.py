@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.demo import demo
 from bot.cli.export import export
 from bot.cli.parse import parse
 from bot.cli.server import db, serve
@@ -14,7 +15,7 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-for _command in (parse, db, serve, export):
+for _command in (parse, db, serve, export, demo):
     cli.add_command(_command)
 
 

@@ -1,0 +1,86 @@
+"""The embedded demo: the bot on SQLite, talking to the fake LINE platform and its chat simulator."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.db import upgrade
+from bot.fakeline import FakeLineServer
+from bot.simulator import DEMO_HOST_ID, build_simulator_server
+
+log = logging.getLogger(__name__)
+DEMO_SECRET = "demo-channel-secret-not-for-production"
+DEMO_TOKEN = "demo-channel-access-token-not-for-production"
+
+
+@dataclass
+class Demo:
+    """The simulator (fake LINE) and the bot, each on its own localhost port."""
+
+    database_url: str
+    host: str = "127.0.0.1"
+    simulator_port: int = 8090
+    bot_port: int = 8000
+    simulator: FakeLineServer | None = field(default=None, init=False)
+    _bot_server: BaseWSGIServer | None = field(default=None, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> str:
+        """Migrate the database, start both servers; return the simulator's URL."""
+        upgrade(self.database_url)
+        bot_server = make_server(self.host, self.bot_port, _placeholder, threaded=True)
+        bot_url = f"http://{self.host}:{bot_server.server_port}"
+        self.simulator = build_simulator_server(
+            bot_webhook_url=f"{bot_url}/callback", channel_secret=DEMO_SECRET, channel_access_token=DEMO_TOKEN,
+            host=self.host, port=self.simulator_port, host_user_id=DEMO_HOST_ID,
+        )
+        simulator_url = self.simulator.start()
+        settings = Settings(
+            channel_secret=DEMO_SECRET, channel_access_token=DEMO_TOKEN, line_api_base_url=simulator_url,
+            database_url=self.database_url, admins=frozenset({DEMO_HOST_ID}), webhook_mode="thread",
+        )
+        bot_server.app = create_app(settings)  # type: ignore[attr-defined]
+        self._bot_server = bot_server
+        self._thread = threading.Thread(target=bot_server.serve_forever, name="groupbuy-demo-bot", daemon=True)
+        self._thread.start()
+        log.info("bot listening on %s", bot_url)
+        return simulator_url
+
+    @property
+    def bot_url(self) -> str:
+        """Return the bot's base URL."""
+        assert self._bot_server is not None
+        return f"http://{self.host}:{self._bot_server.server_port}"
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        if self._bot_server is not None:
+            self._bot_server.shutdown()
+            self._bot_server.server_close()
+            app = getattr(self._bot_server, "app", None)
+            if app is not None and "groupbuy" in getattr(app, "extensions", {}):
+                app.extensions["groupbuy"].worker.stop()
+                app.extensions["groupbuy"].engine.dispose()
+            self._bot_server = None
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+
+
+def _placeholder(environ: dict, start_response):  # type: ignore[no-untyped-def]
+    """Answer 503 until the bot app is attached (the port is bound first so its URL is known)."""
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def default_database_url(directory: Path) -> str:
+    """Return the demo's SQLite URL inside ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(directory / 'demo.db').resolve()}"

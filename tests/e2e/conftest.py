@@ -1,0 +1,110 @@
+"""End-to-end fixtures: the fake LINE platform over real HTTP, and the bot under real gunicorn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.fakeline import EventFactory, FakeLineServer, WebhookSender
+
+E2E_SECRET = "e2e-channel-secret-0123456789"
+E2E_TOKEN = "e2e-channel-access-token"
+E2E_HOST = "Ue2ehost000000000000000000000001"
+E2E_GROUP = "Ce2egroup00000000000000000000001"
+
+
+def free_port() -> int:
+    """Return a free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
+    """Poll ``check`` until it is true or the timeout passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
+
+
+@pytest.fixture
+def fake_line() -> Iterator[FakeLineServer]:
+    """Start the fake LINE platform on a free port."""
+    server = FakeLineServer()
+    server.platform.channel_access_token = E2E_TOKEN
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class RunningBot:
+    """A bot served by gunicorn in a subprocess."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    sender: WebhookSender
+    events: EventFactory
+
+    def log(self) -> str:
+        """Return what gunicorn printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Run ``groupbuy serve`` (migrate + gunicorn with the Procfile's settings) in the background."""
+    exe = Path(sys.executable).with_name("groupbuy")
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+@pytest.fixture
+def gunicorn_bot(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+    """Serve the bot with real gunicorn against the fake LINE platform and the test database."""
+    port = free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "GROUPBUY_", "DATABASE_URL", "WEB_CONCURRENCY"))
+    }
+    env.update(
+        LINE_CHANNEL_SECRET=E2E_SECRET, LINE_CHANNEL_ACCESS_TOKEN=E2E_TOKEN, LINE_API_BASE_URL=fake_line.base_url,
+        DATABASE_URL=database_url, GROUPBUY_ADMINS=E2E_HOST,
+    )
+    log_path = tmp_path / "gunicorn.log"
+    process = start_gunicorn(env, port, log_path)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:
+                return bool(resp.status == 200)
+        except OSError:
+            return False
+
+    if not wait_until(healthy, timeout=30):
+        process.kill()
+        pytest.fail("gunicorn did not become healthy:\n" + log_path.read_text(errors="replace"))
+    bot = RunningBot(url=url, process=process, log_path=log_path,
+                     sender=WebhookSender(f"{url}/callback", E2E_SECRET), events=EventFactory(fake_line.platform))
+    yield bot
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,89 @@
+"""``groupbuy demo`` as a newcomer sees it: the simulator page in headless Chromium, the real bot behind it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.demo import Demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"headless Chromium not installed at {CHROMIUM}"),
+]
+ANNOUNCEMENT = """/開團
+【冬季火鍋團】
+A. 高麗菜豬肉水餃 $180/包
+B. 韭菜水餃 $200/包
+C. 手工蛋捲 $250/盒 限量3盒
+12/31 20:00 截單"""
+
+
+@pytest.fixture
+def demo(database_url: str) -> Iterator[Demo]:
+    """Run the demo (bot + simulator) on free ports against the test database."""
+    running = Demo(database_url=database_url, simulator_port=0, bot_port=0)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(demo: Demo) -> Iterator[Any]:
+    """Open the simulator page in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    assert demo.simulator is not None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 900, "height": 900}, locale="zh-TW")
+        page.goto(demo.simulator.base_url + "/")
+        yield page
+        browser.close()
+
+
+def say(page: Any, who: str, text: str) -> None:
+    """Pick ``who`` in the sidebar and send ``text``."""
+    page.locator(f".person[data-name='{who}']").click()
+    page.fill("#text", text)
+    page.press("#text", "Enter")
+
+
+def test_member_asks_for_help_and_the_bot_answers(page: Any, demo: Demo) -> None:
+    from playwright.sync_api import expect
+
+    say(page, "小美", "/說明")
+    expect(page.locator(".row.bot").last).to_contain_text("團購小幫手", timeout=15_000)
+    assert demo.simulator is not None and demo.simulator.platform.violations == []
+
+
+def test_host_runs_a_group_buy_in_the_simulator(page: Any, demo: Demo, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    bot_rows = page.locator(".row.bot")
+    say(page, "林姐（團主）", ANNOUNCEMENT)
+    expect(bot_rows.last).to_contain_text("開團成功", timeout=15_000)
+    say(page, "小美", "A+2 C+2")
+    expect(bot_rows.last).to_contain_text("已登記", timeout=15_000)
+    expect(bot_rows.last).to_contain_text("@小美")
+    say(page, "阿明", "+1")
+    expect(bot_rows.last).to_contain_text("哪一項", timeout=15_000)
+    page.locator(".chip", has_text="C 手工蛋捲").click()
+    expect(bot_rows.last).to_contain_text("C 手工蛋捲 ×1", timeout=15_000)
+    say(page, "王媽媽", "蛋捲+1")
+    expect(bot_rows.last).to_contain_text("候補第1位", timeout=15_000)
+    say(page, "林姐（團主）", "/統計")
+    expect(bot_rows.last).to_contain_text("C 手工蛋捲：3，剩 0，候補 1", timeout=15_000)
+    assert demo.simulator is not None and demo.simulator.platform.violations == []
+    if os.environ.get("GROUPBUY_SCREENSHOT"):
+        page.screenshot(path=os.environ["GROUPBUY_SCREENSHOT"])

@@ -1,0 +1,63 @@
+"""The bot under real gunicorn, its SDK talking real HTTP to the fake LINE platform."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.fakeline import FakeLineServer, webhook_body
+from tests.e2e.conftest import E2E_GROUP, E2E_HOST, RunningBot, wait_until
+from tests.factories.campaigns import HOTPOT, at
+
+pytestmark = pytest.mark.e2e
+
+
+def texts_in(fake_line: FakeLineServer, chat_id: str) -> list[str]:
+    """Return every text the bot sent into a chat."""
+    return fake_line.platform.texts_to(chat_id)
+
+
+def test_signed_webhook_is_answered_and_forged_one_rejected(gunicorn_bot: RunningBot, fake_line: FakeLineServer) -> None:
+    member = "Ue2emember0000000000000000000001"
+    fake_line.platform.add_user(member, "小美", friend=False)
+    fake_line.platform.add_group(E2E_GROUP, "e2e 群組", [E2E_HOST, member])
+    event = gunicorn_bot.events.text("/說明", user_id=member, group_id=E2E_GROUP)
+    delivery = gunicorn_bot.sender.send(event)
+    assert delivery.status == 200
+    assert wait_until(lambda: any("團購小幫手" in t for t in texts_in(fake_line, E2E_GROUP)))
+    forged = gunicorn_bot.events.text("/說明", user_id=member, group_id=E2E_GROUP)
+    rejected = gunicorn_bot.sender.send_body(webhook_body([forged]), signature="Zm9yZ2Vk")
+    assert rejected.status == 400
+    assert fake_line.platform.violations == []
+    assert len(fake_line.platform.replies) == 1
+
+
+def test_campaign_under_concurrent_comments_never_oversells(gunicorn_bot: RunningBot, fake_line: FakeLineServer) -> None:
+    platform = fake_line.platform
+    members = [f"Ue2emember{n:022d}" for n in range(24)]
+    platform.add_group(E2E_GROUP, "e2e 群組", [E2E_HOST, *members])
+    for n, m in enumerate(members):
+        platform.add_user(m, f"成員{n}", friend=False)
+    opened = gunicorn_bot.sender.send(gunicorn_bot.events.text(
+        HOTPOT.replace("限量30盒", "限量20盒"), user_id=E2E_HOST, group_id=E2E_GROUP, timestamp_ms=at(1, 10)))
+    assert opened.status == 200
+    assert wait_until(lambda: any("開團成功" in t for t in texts_in(fake_line, E2E_GROUP)))
+    events = [gunicorn_bot.events.text("C+1", user_id=m, group_id=E2E_GROUP, timestamp_ms=at(2, 9, 0, n))
+              for n, m in enumerate(members)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda e: gunicorn_bot.sender.send(e).status, events))
+    assert statuses == [200] * len(members)
+    # Redeliver a few bodies: nothing may double.
+    for event in events[:5]:
+        assert gunicorn_bot.sender.redeliver(webhook_body([event])).status == 200
+    assert wait_until(lambda: sum("已登記" in t for t in texts_in(fake_line, E2E_GROUP)) >= len(members), timeout=30)
+    gunicorn_bot.sender.send(gunicorn_bot.events.text("/統計", user_id=E2E_HOST, group_id=E2E_GROUP,
+                                                      timestamp_ms=at(2, 10)))
+    assert wait_until(lambda: any("📊" in t for t in texts_in(fake_line, E2E_GROUP)))
+    stats = next(t for t in texts_in(fake_line, E2E_GROUP) if "📊" in t)
+    assert "C 手工蛋捲：20，剩 0，候補 4" in stats, stats
+    tokens = [json.loads(json.dumps(r.body))["replyToken"] for r in platform.replies]
+    assert len(tokens) == len(set(tokens))
+    assert platform.violations == []
