@@ -86,6 +86,7 @@ def _api_blueprint(platform: FakeLinePlatform) -> Blueprint:
             return problem
         chat_id = platform.use_reply_token(body["replyToken"])
         if chat_id is None:
+            platform.notice(platform.reply_token_chat(body["replyToken"]), "⚠ 回覆失敗：reply token 已用過或過期（400）")
             return error(400, "Invalid reply token")
         return json_response({"sentMessages": _deliver(platform, [chat_id], body["messages"], "reply")})
 
@@ -209,14 +210,16 @@ def _validated(platform: FakeLinePlatform) -> tuple[Any, Response | None]:
 
 
 def _reject(
-    platform: FakeLinePlatform,
-    body: Any,
-    details: list[dict[str, str]],
-    message: str = "",
-    source: str = "platform",
+    platform: FakeLinePlatform, body: Any, details: list[dict[str, str]], message: str = "", source: str = "platform"
 ) -> Response:
-    """Record a violation and return LINE's 400."""
+    """Record a violation, show it in the chat it was meant for, and return LINE's 400."""
     platform.record_violation(Violation(request.path, body, tuple(details), source))
+    if isinstance(body, dict):
+        token = body.get("replyToken")
+        chat_id = platform.reply_token_chat(token) if isinstance(token, str) else body.get("to")
+        first = details[0] if details else {}
+        text = f"⚠ LINE 拒絕了機器人的訊息（400）：{first.get('property', '')} {first.get('message', '')}"
+        platform.notice(chat_id if isinstance(chat_id, str) else None, text[:300])
     return error(400, message or f"The request body has {len(details)} error(s)", details)
 
 
@@ -237,6 +240,8 @@ def _quota_send(
             return json_response(body, 409, x_line_accepted_request_id=accepted_id)
     with platform.lock:
         if not platform.charge(_cost(platform, chat_ids)):
+            for chat_id in chat_ids:
+                platform.notice(chat_id, "⚠ 推播失敗：本月訊息額度已用完（429）")
             return error(429, "You have reached your monthly limit.")
         delivered = [c for c in chat_ids if platform.recipients(c)]
         answer = shape(_deliver(platform, delivered, messages, via))

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 REPLY_TOKEN_TTL_S = 60.0
 RETRY_KEY_TTL_S = 24 * 3600.0
 DEFAULT_TOKEN = "fake-channel-access-token"
+BOT_VIAS = ("reply", "push", "multicast")
 
 
 @dataclass
@@ -171,6 +172,17 @@ class FakeLinePlatform:
         """Return a value for the `x-line-request-id` header."""
         return str(uuid.uuid4())
 
+    def reply_token_chat(self, token: str) -> str | None:
+        """Return the chat a reply token was issued for, without using it."""
+        with self.lock:
+            issued = self._traffic.reply_tokens.get(token)
+            return issued.chat_id if issued else None
+
+    def notice(self, chat_id: str | None, text: str) -> None:
+        """Show a grey system line in a chat (e.g. why LINE refused the bot's message)."""
+        if chat_id:
+            self.post_to_chat(chat_id, None, {"type": "system", "text": text}, via="system")
+
     def use_reply_token(self, token: str) -> str | None:
         """Consume a reply token; return its chat id, or None if unknown, used or expired."""
         with self.lock:
@@ -261,7 +273,7 @@ class FakeLinePlatform:
 
     def messages_to(self, chat_id: str) -> list[dict[str, Any]]:
         """Return the message objects the bot delivered into `chat_id` (group id or user id)."""
-        return [e.message for e in self.timeline(chat_id) if e.sender_id is None]
+        return [e.message for e in self.timeline(chat_id) if e.via in BOT_VIAS]
 
     def texts_to(self, chat_id: str) -> list[str]:
         """Return the `text` (or `altText`) of every message the bot delivered into `chat_id`."""

@@ -88,6 +88,7 @@ def test_push_over_quota_is_429_and_not_delivered(platform: FakeLinePlatform, me
     assert caught.value.status == 429
     assert "You have reached your monthly limit." in caught.value.body
     assert platform.texts_to(GROUP) == ["1"]
+    assert "429" in platform.timeline(GROUP)[-1].message["text"]
     assert platform.usage == 4
 
 

@@ -156,3 +156,13 @@ def test_own_limit_checks_catch_what_sdk_and_spec_let_through() -> None:
 
     assert (result.sdk, result.openapi) == ((), ())
     assert [d["property"] for d in result.limits] == ["messages[0].originalContentUrl"]
+
+
+def test_a_refused_reply_shows_a_notice_in_its_chat(platform: FakeLinePlatform, server: FakeLineServer) -> None:
+    token = platform.events.text("+1", user_id=MEI, group_id=GROUP)["replyToken"]
+
+    post_raw(server, REPLY, {"replyToken": token, "messages": [{"type": "text", "text": ""}]})
+
+    (notice,) = platform.timeline(GROUP)
+    assert notice.via == "system" and "LINE 拒絕了機器人的訊息" in notice.message["text"]
+    assert platform.messages_to(GROUP) == []
