@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -46,7 +48,7 @@ class Demo:
             channel_secret=DEMO_SECRET, channel_access_token=DEMO_TOKEN, line_api_base_url=simulator_url,
             database_url=self.database_url, admins=frozenset({DEMO_HOST_ID}), webhook_mode="thread",
         )
-        bot_server.app = create_app(settings)  # type: ignore[attr-defined]
+        bot_server.app = create_app(settings)
         self._bot_server = bot_server
         self._thread = threading.Thread(target=bot_server.serve_forever, name="groupbuy-demo-bot", daemon=True)
         self._thread.start()
@@ -74,7 +76,7 @@ class Demo:
             self.simulator = None
 
 
-def _placeholder(environ: dict, start_response):  # type: ignore[no-untyped-def]
+def _placeholder(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     """Answer 503 until the bot app is attached (the port is bound first so its URL is known)."""
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting"]
