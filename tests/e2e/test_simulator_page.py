@@ -209,8 +209,8 @@ def test_flex_card_renders_and_its_button_sends_a_message(page: Any, simulator: 
     assert simulator.platform.violations == []
 
     page.screenshot(path=str(tmp_path / "simulator.png"))
-    if os.environ.get("GROUPBUY_SCREENSHOT"):
-        page.screenshot(path=os.environ["GROUPBUY_SCREENSHOT"])
+    if os.environ.get("GROUPBUY_SIMULATOR_SCREENSHOT"):
+        page.screenshot(path=os.environ["GROUPBUY_SIMULATOR_SCREENSHOT"])
 
 
 def test_unsend_edit_and_one_to_one_chat(page: Any, simulator: FakeLineServer, stand_in_bot: Any) -> None:
