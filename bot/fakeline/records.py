@@ -74,7 +74,7 @@ class ChatEntry:
     message: dict[str, Any]
     message_id: str
     timestamp_ms: int
-    via: str  # "user", "reply", "push", "multicast", "system"
+    via: str  # "user", "display" (a postback's displayText), "reply", "push", "multicast", "system"
     unsent: bool = False
     edited: bool = False
     quote_token: str | None = None

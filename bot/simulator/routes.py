@@ -58,6 +58,11 @@ def simulator_blueprint(simulator: Simulator) -> Blueprint:
         """Withdraw a message."""
         return answer(simulator.unsend(str(body()["messageId"])))
 
+    @bp.post("/simulator/api/redeliver")
+    def redeliver() -> tuple[Response, int]:
+        """Send a message's webhook again as a redelivery."""
+        return answer(simulator.redeliver(str(body()["messageId"])))
+
     @bp.post("/simulator/api/edit")
     def edit() -> tuple[Response, int]:
         """Edit a group message."""

@@ -84,14 +84,15 @@ class Simulator:
         """Tap a postback action (showing `display_text` as the person's bubble, if any)."""
         if display_text:
             message = {"type": "text", "text": display_text}
-            self.platform.post_to_chat(chat_id, user_id, message, via="user")
+            self.platform.post_to_chat(chat_id, user_id, message, via="display")
         event = self.platform.events.postback(data, user_id=user_id, group_id=self._check_chat(user_id, chat_id))
         return self._deliver(event)
 
     def unsend(self, message_id: str) -> Outcome:
         """Withdraw a person's message and send `unsend`."""
         entry = self._own_entry(message_id)
-        entry.unsent = True
+        with self.platform.lock:
+            entry.unsent = True
         group_id = self._group_of(entry.chat_id)
         return self._deliver(self.platform.events.unsend(message_id, user_id=entry.sender_id, group_id=group_id))
 
@@ -101,10 +102,24 @@ class Simulator:
         group_id = self._group_of(entry.chat_id)
         if group_id is None:
             return Outcome(400, "LINE 只能在群組裡編輯訊息")
-        entry.message = {**entry.message, "text": text}
-        entry.edited = True
+        with self.platform.lock:
+            entry.message = {**entry.message, "text": text}
+            entry.edited = True
         event = self.platform.events.message_edited(message_id, text, user_id=entry.sender_id, group_id=group_id)
         return self._deliver(event)
+
+    def redeliver(self, message_id: str) -> Outcome:
+        """Send the webhook body that carried `message_id` again, marked `isRedelivery` (same event ids)."""
+        self._own_entry(message_id)
+        for delivery in reversed(self.sender.deliveries):
+            if any(e.get("message", {}).get("id") == message_id for e in delivery.body["events"]):
+                try:
+                    again = self.sender.redeliver(delivery.body)
+                except OSError as exc:
+                    logger.warning("bot webhook unreachable: %s", exc)
+                    return Outcome(0, f"連不上機器人（{self.sender.bot_url}）")
+                return Outcome(again.status, "" if again.status == 200 else f"機器人回應 HTTP {again.status}")
+        raise KeyError(message_id)
 
     def set_friend(self, user_id: str, friend: bool) -> Outcome:
         """Add the bot as a friend (`follow`) or block it (`unfollow`)."""

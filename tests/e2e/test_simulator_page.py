@@ -232,8 +232,12 @@ def test_unsend_edit_and_one_to_one_chat(page: Any, simulator: FakeLineServer, s
     expect(page.locator(".system")).to_contain_text("已將機器人加入好友")
     expect(page.locator(".person[data-name='王媽媽'] .badge.friend")).to_be_visible()
 
+    page.set_input_files("#file", files=[{"name": "對帳單.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}])
+    expect(page.locator(".row.mine .file")).to_contain_text("對帳單.csv")
+
     kinds = [b.decode("utf-8") for b in bot.bodies]
     assert any('"type":"messageEdited"' in b for b in kinds)
     assert any('"type":"unsend"' in b for b in kinds)
     assert any('"type":"follow"' in b for b in kinds)
+    assert any('"fileName":"對帳單.csv"' in b for b in kinds)
     assert simulator.platform.users[demo_cast().person("Udemo00000000000000000000000wang3").user_id].friend

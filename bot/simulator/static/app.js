@@ -189,9 +189,11 @@ function renderEntry(entry) {
   const isBot = entry.senderId === null;
   const mine = entry.senderId === state.me;
   const sender = isBot ? { name: state.bot.name, avatar: "🤖" } : person(entry.senderId) || { name: entry.senderName };
-  const ops = mine && entry.message.type === "text" ? el("div", { class: "ops" },
-    el("a", { onclick: () => unsend(entry) }, "收回"),
-    state.chat === "group" ? el("a", { onclick: () => edit(entry) }, "編輯") : null) : null;
+  const ops = mine && entry.via === "user" ? el("div", { class: "ops" },
+    el("a", { onclick: () => redeliver(entry), title: "LINE 重送同一個 webhook（isRedelivery）" }, "重送"),
+    entry.message.type === "text" ? el("a", { onclick: () => unsend(entry) }, "收回") : null,
+    state.chat === "group" && entry.message.type === "text" ? el("a", { onclick: () => edit(entry) }, "編輯")
+      : null) : null;
   return el("div", { class: "row" + (mine ? " mine" : "") + (isBot ? " bot" : ""), "data-seq": entry.seq,
     "data-sender": isBot ? "bot" : entry.senderId },
   mine ? null : el("span", { class: "avatar" }, sender.avatar || "🙂"),
@@ -239,6 +241,11 @@ async function tap(action) {
 async function unsend(entry) {
   await api("unsend", { messageId: entry.messageId });
   await poll();
+}
+
+async function redeliver(entry) {
+  const data = await api("redeliver", { messageId: entry.messageId });
+  if (data.ok) toast("已重送 webhook（isRedelivery: true）");
 }
 
 async function edit(entry) {

@@ -157,3 +157,15 @@ def test_cannot_write_in_someone_elses_one_to_one_chat(client: FlaskClient, bot:
     answer = client.post("/simulator/api/say", json={"as": MEI, "chat": WANG, "text": "hi"})
     assert answer.status_code == 400
     assert bot[1].raw == []
+
+
+def test_redeliver_sends_the_same_event_again(client: FlaskClient, bot: tuple[str, _Bot]) -> None:
+    client.post("/simulator/api/say", json={"as": MEI, "chat": CAST.group_id, "text": "A+1"})
+    message_id = _timeline(client)[0]["messageId"]
+
+    assert client.post("/simulator/api/redeliver", json={"messageId": message_id}).get_json()["ok"] is True
+
+    first, again = bot[1].raw
+    assert again["deliveryContext"] == {"isRedelivery": True}
+    assert {**again, "deliveryContext": first["deliveryContext"]} == first
+    assert len(_timeline(client)) == 1
