@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 
 from bot.messages import QuickReply, Text
 from handlers.commands import command
 from handlers.commands.admin import mentioned_user_ids
 from handlers.context import EventContext
-from handlers.text import interpreter
+from handlers.text import interpreter, refresh_name
 from models import Member
 from services import directory, tags
 from services.errors import DomainError
@@ -34,8 +35,14 @@ def words_without_mentions(ctx: EventContext, args: str) -> list[str]:
 
 
 def mentioned_members(ctx: EventContext) -> list[Member]:
-    """Return the members mentioned in the command (creating rows for ones never seen)."""
-    return [directory.ensure_member(ctx.uow, uid) for uid in mentioned_user_ids(ctx)]
+    """Return the members mentioned in the command (creating rows for ones never seen, names fetched later)."""
+    members = []
+    for uid in mentioned_user_ids(ctx):
+        member = directory.ensure_member(ctx.uow, uid)
+        if directory.needs_name(member):
+            ctx.after_commit.append(partial(refresh_name, ctx, uid, ctx.group_id))
+        members.append(member)
+    return members
 
 
 @command("/標籤", host_only=True, summary="幫成員加上或移除標籤、確認系統建議的標籤", usage="@成員 標籤｜建議｜接受 N")

@@ -48,6 +48,9 @@ def test_host_adds_and_removes_tags_by_mention(webhook: Webhook, messenger: Fake
     host_says(webhook, "/標籤 @阿明 常加班 小孩挑食", mentions=[AMING])
     assert "加上「常加班」" in last_text(messenger)
     assert tags(uow, AMING) == {"常加班": ("host", True), "小孩挑食": ("host", True)}
+    aming = uow.session.exec(select(Member).where(Member.line_user_id == AMING)).one()
+    assert aming.display_name == "阿明"  # a mentioned member's name is fetched after the commit
+    uow.rollback()
 
     host_says(webhook, "/標籤 @阿明 -常加班", mentions=[AMING])
     assert "移除「常加班」" in last_text(messenger)
