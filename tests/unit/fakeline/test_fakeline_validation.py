@@ -128,6 +128,21 @@ def test_openapi_check_runs_on_the_wire(platform: FakeLinePlatform, server: Fake
     assert platform.validator.validate(REPLY, json.dumps(body)).openapi
 
 
+@needs_spec
+def test_a_case_only_the_openapi_check_catches(platform: FakeLinePlatform, server: FakeLineServer) -> None:
+    body = {"to": [MEI], "messages": [{"type": "text", "text": "x"}], "customAggregationUnits": ["bad unit!"]}
+
+    result = platform.validator.validate("/v2/bot/message/multicast", json.dumps(body))
+    status, answer = post_raw(server, "/v2/bot/message/multicast", body)
+
+    assert (result.sdk, result.limits) == ((), ())
+    assert result.openapi == (
+        {"message": "'bad unit!' does not match '^[a-zA-Z0-9_]{1,30}$'", "property": "customAggregationUnits[0]"},
+    )
+    assert status == 400 and platform.violations[0].source == "openapi"
+    assert platform.usage == 0
+
+
 def test_explicit_discriminators_keep_subtypes_extending_the_base() -> None:
     schemas = {
         "Pet": {
