@@ -92,10 +92,27 @@ def _message_limit_errors(message: dict[str, Any], where: str) -> list[dict[str,
         url = message.get(key)
         if isinstance(url, str) and not (url.startswith("https://") and len(url) <= 2000):
             errors.append({"message": "Must be an HTTPS URL of at most 2000 characters", "property": f"{where}.{key}"})
+    if message.get("type") == "template" and isinstance(message.get("template"), dict):
+        errors.extend(_template_errors(message["template"], f"{where}.template"))
     items = (message.get("quickReply") or {}).get("items") or []
     for j, item in enumerate(items):
         errors.extend(_quick_reply_item_errors(item, f"{where}.quickReply.items[{j}]"))
     return errors
+
+
+TEMPLATE_ACTIONS = {"buttons": (1, 4), "confirm": (2, 2)}
+
+
+def _template_errors(template: dict[str, Any], where: str) -> list[dict[str, str]]:
+    """Check action and column counts of buttons, confirm and carousel templates."""
+    kind = template.get("type")
+    if kind in TEMPLATE_ACTIONS:
+        low, high = TEMPLATE_ACTIONS[kind]
+        if not low <= len(template.get("actions") or []) <= high:
+            return [{"message": f"Size must be between {low} and {high}", "property": f"{where}.actions"}]
+    if kind == "carousel" and not 1 <= len(template.get("columns") or []) <= 10:
+        return [{"message": "Size must be between 1 and 10", "property": f"{where}.columns"}]
+    return []
 
 
 def _quick_reply_item_errors(item: Any, where: str) -> list[dict[str, str]]:

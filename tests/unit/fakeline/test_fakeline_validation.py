@@ -47,6 +47,13 @@ BAD_MESSAGES = {
         }
     ],
     "flex without altText": [{"type": "flex", "contents": {"type": "bubble"}}],
+    "buttons template with 5 actions": [
+        {
+            "type": "template",
+            "altText": "x",
+            "template": {"type": "buttons", "text": "t", "actions": [{"type": "message", "label": "a", "text": "a"}] * 5},
+        }
+    ],
 }
 
 
