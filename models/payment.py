@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from models.base import created_field
+from models.base import aware_field, created_field
 
 
 class PaymentClaim(SQLModel, table=True):
@@ -16,11 +16,14 @@ class PaymentClaim(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id", index=True)
+    # The one campaign the claim is for, when the member owed only one (None = everything they owe).
     campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
     last5: str = Field(max_length=5, index=True)
     amount: int | None = None
     source_message_id: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="claimed", max_length=24)  # claimed | matched | not_found
+    # claimed (waiting for a statement) | partial | matched | not_found (a statement covering its day lacks it)
+    status: str = Field(default="claimed", max_length=24)
+    claimed_at: datetime | None = aware_field(nullable=True, default=None)  # when the member sent it
     created_at: datetime = created_field()
 
 
@@ -39,7 +42,7 @@ class StatementImport(SQLModel, table=True):
 
 
 class BankTransaction(SQLModel, table=True):
-    """One statement row; the fingerprint makes re-importing a statement a no-op."""
+    """One deposit of a statement; the fingerprint makes re-importing a statement a no-op."""
 
     __tablename__ = "bank_transactions"
 
@@ -54,5 +57,11 @@ class BankTransaction(SQLModel, table=True):
     balance: int | None = None
     matched_member_id: int | None = Field(default=None, foreign_key="members.id", index=True)
     matched_claim_id: int | None = Field(default=None, foreign_key="payment_claims.id")
-    status: str = Field(default="unmatched", max_length=24)  # unmatched | matched | proposed | ambiguous
+    # unmatched | matched | proposed (exact-due, no claim: host to accept) | ambiguous (host to pick) | ignored
+    status: str = Field(default="unmatched", max_length=24)
+    # Only this campaign (reconciled with --campaign); None = the member's campaigns, oldest first.
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    candidates: str = Field(default="", max_length=200)  # member ids the host chooses from, "3,7"
+    decided_by: str | None = Field(default=None, max_length=64)  # "auto", "cli" or the host's user id
+    matched_at: datetime | None = aware_field(nullable=True, default=None)
     created_at: datetime = created_field()

@@ -1,0 +1,139 @@
+"""Match deposits to members' transfer claims (後五碼對帳): pure functions over plain values.
+
+The rules, in order, for each deposit (oldest first):
+
+1. Members with an open claim on the deposit's last five digits are the candidates.
+2. One candidate: the deposit is theirs, whatever the amount (short and over are outcomes, not refusals).
+3. Several candidates (two accounts ending in the same five digits): the one whose claim states the deposit's
+   amount wins; failing that, the one whose remaining due equals it; a tie is left to the host (ambiguous).
+4. No candidate: members whose remaining due equals the amount are proposed to the host, never applied; a
+   deposit nobody can be proposed for is unclaimed. Interest rows are ignored.
+
+A claim stays open while the money matched to it is below what it states (or, without an amount, while the
+member still owes), so two deposits from one account accumulate against one member.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+DecisionKind = Literal["matched", "proposed", "ambiguous", "unclaimed", "ignored"]
+ClaimState = Literal["none", "claimed", "not_found"]
+PaymentStatus = Literal["unpaid", "claimed", "paid", "short", "over", "claim_not_found"]
+_INTEREST = re.compile(r"利息|結息|存息|息轉")
+MAX_CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """A deposit waiting to be matched."""
+
+    key: int
+    amount: int
+    last5: str | None
+    booked_on: date
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class OpenClaim:
+    """A member's claim that has not yet been fully matched; ``received`` is what is matched to it so far."""
+
+    key: int
+    member: int
+    last5: str
+    amount: int | None
+    received: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one deposit."""
+
+    deposit: int
+    kind: DecisionKind
+    member: int | None = None
+    claim: int | None = None
+    candidates: tuple[int, ...] = ()
+
+
+@dataclass
+class _ClaimLeft:
+    claim: OpenClaim
+    received: int = field(default=0)
+
+
+def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: Mapping[int, int]) -> list[Decision]:
+    """Decide each deposit against open claims and each member's remaining due (see the module rules)."""
+    owed = dict(remaining)
+    open_claims = [_ClaimLeft(c, c.received) for c in claims]
+    decisions: list[Decision] = []
+    for deposit in sorted(deposits, key=lambda d: (d.booked_on, d.key)):
+        if deposit.last5 is None and _INTEREST.search(deposit.memo):
+            decisions.append(Decision(deposit.key, "ignored"))
+            continue
+        mine = [c for c in open_claims if deposit.last5 is not None and c.claim.last5 == deposit.last5]
+        members = list(dict.fromkeys(c.claim.member for c in mine))
+        if not members:
+            decisions.append(_propose(deposit, owed))
+            continue
+        chosen = members if len(members) == 1 else _by_amount(deposit, mine, members, owed)
+        if len(chosen) != 1:
+            decisions.append(Decision(deposit.key, "ambiguous", candidates=tuple((chosen or members)[:MAX_CANDIDATES])))
+            continue
+        member = chosen[0]
+        theirs = [c for c in mine if c.claim.member == member]
+        target = next((c for c in theirs if c.claim.amount == deposit.amount), theirs[0])
+        target.received += deposit.amount
+        owed[member] = owed.get(member, 0) - deposit.amount
+        if owed[member] <= 0 or (target.claim.amount is not None and target.received >= target.claim.amount):
+            open_claims.remove(target)
+        decisions.append(Decision(deposit.key, "matched", member=member, claim=target.claim.key))
+    return decisions
+
+
+def _by_amount(deposit: Deposit, mine: Sequence[_ClaimLeft], members: Sequence[int], owed: Mapping[int, int]) -> list[int]:
+    """Narrow same-last5 candidates by amount: the stated claim amount first, then the remaining due."""
+    stated = [m for m in members if any(c.claim.member == m and c.claim.amount == deposit.amount for c in mine)]
+    if stated:
+        return stated
+    return [m for m in members if owed.get(m, 0) == deposit.amount]
+
+
+def _propose(deposit: Deposit, owed: Mapping[int, int]) -> Decision:
+    """Propose members whose remaining due equals an unclaimed deposit; else it is unclaimed."""
+    exact = tuple(m for m, due in owed.items() if due > 0 and due == deposit.amount)
+    if exact:
+        return Decision(deposit.key, "proposed", candidates=exact[:MAX_CANDIDATES])
+    return Decision(deposit.key, "unclaimed")
+
+
+def allocate(dues: Sequence[tuple[int, int]], pinned: Mapping[int, int], free: int) -> dict[int | None, int]:
+    """Spread a member's money over their campaigns ``[(campaign, due)]`` (oldest first).
+
+    Money pinned to a campaign stays there; the rest fills the oldest campaigns first and any overflow goes
+    to the newest. With no campaign at all, the money is reported under ``None``.
+    """
+    out: dict[int | None, int] = {cid: pinned.get(cid, 0) for cid, _due in dues}
+    left = free + sum(v for cid, v in pinned.items() if cid not in out)
+    for cid, due in dues:
+        take = max(0, min(left, due - out[cid]))
+        out[cid] += take
+        left -= take
+    if left:
+        last: int | None = dues[-1][0] if dues else None
+        out[last] = out.get(last, 0) + left
+    return out
+
+
+def status_of(due: int, received: int, claim: ClaimState) -> PaymentStatus:
+    """Return the payment status of what is due against what was received and the claim's state."""
+    if received > 0:
+        return "paid" if received == due else ("short" if received < due else "over")
+    if claim == "not_found":
+        return "claim_not_found"
+    return "claimed" if claim == "claimed" else "unpaid"
