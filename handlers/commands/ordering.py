@@ -16,7 +16,7 @@ from handlers.message_changes import EDIT_HOOKS, UNSEND_HOOKS
 from handlers.text import interpreter
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book
+from services import campaigns, directory, order_book, survey
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,14 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
     if group is not None and group.reply_mode == "silent":
         return
     states = order_book.member_state(ctx.uow, campaign, member_id)
-    message = say.member_order(campaign, states)
     if not changed and not states:
         return
-    reply_quoting(ctx, Text(message.text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id or ""}))
+    text = say.member_order(campaign, states).text
+    member = ctx.uow.session.get(Member, member_id)
+    invite = survey.invite_text(ctx.uow, member) if member is not None and states else None
+    if invite:
+        text += "\n\n" + invite
+    reply_quoting(ctx, Text(text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id or ""}))
 
 
 def announce_promotions(ctx: EventContext, campaign: Campaign, promotions: Sequence[Promotion]) -> None:

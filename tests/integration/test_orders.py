@@ -341,3 +341,12 @@ def test_export_orders_cli_in_three_formats(
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["成員", "A 高麗菜豬肉水餃", "B 韭菜水餃", "C 手工蛋捲", "金額", "候補"]
     assert values[-1][0] == "合計" and values[-1][3] == 30 and values[-1][4] == 360 + 250 + 7250
+
+
+def test_first_order_invites_a_non_friend_to_the_survey_once(
+    webhook: Webhook, messenger: FakeMessenger, hotpot: None
+) -> None:
+    say(webhook, "A+1", 1, at(2, 9))
+    assert "回答 3 個小問題" in last_reply(messenger).text
+    say(webhook, "B+1", 1, at(2, 9, 1))
+    assert "回答 3 個小問題" not in last_reply(messenger).text
