@@ -10,8 +10,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +110,35 @@ def gunicorn_bot(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -
         process.wait(15)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+needs_chromium = [
+    pytest.mark.e2e,
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"headless Chromium not installed at {CHROMIUM}"),
+]
+
+
+@contextmanager
+def chromium_page(url: str, *, width: int = 900, height: int = 900) -> Iterator[Any]:
+    """Open ``url`` in Debian's headless Chromium through Playwright and yield the page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-TW")
+        page.goto(url)
+        yield page
+        browser.close()
+
+
+def say_as(page: Any, who: str, text: str) -> None:
+    """Pick ``who`` in the simulator's sidebar and send ``text``."""
+    page.locator(f".person[data-name='{who}']").click()
+    page.fill("#text", text)
+    page.press("#text", "Enter")

@@ -10,17 +10,10 @@ from typing import Any
 import pytest
 
 from bot.demo import Demo
+from tests.e2e.conftest import chromium_page, needs_chromium
+from tests.e2e.conftest import say_as as say
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"headless Chromium not installed at {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 ANNOUNCEMENT = """/開團
 【冬季火鍋團】
 A. 高麗菜豬肉水餃 $180/包
@@ -41,22 +34,9 @@ def demo(database_url: str) -> Iterator[Demo]:
 @pytest.fixture
 def page(demo: Demo) -> Iterator[Any]:
     """Open the simulator page in headless Chromium."""
-    from playwright.sync_api import sync_playwright
-
     assert demo.simulator is not None
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 900, "height": 900}, locale="zh-TW")
-        page.goto(demo.simulator.base_url + "/")
+    with chromium_page(demo.simulator.base_url + "/") as page:
         yield page
-        browser.close()
-
-
-def say(page: Any, who: str, text: str) -> None:
-    """Pick ``who`` in the sidebar and send ``text``."""
-    page.locator(f".person[data-name='{who}']").click()
-    page.fill("#text", text)
-    page.press("#text", "Enter")
 
 
 def test_member_asks_for_help_and_the_bot_answers(page: Any, demo: Demo) -> None:

@@ -31,25 +31,11 @@ from werkzeug.wrappers import Request, Response
 
 from bot.fakeline import FakeLineServer
 from bot.simulator import build_simulator_server, demo_cast
+from tests.e2e.conftest import chromium_page, needs_chromium, say_as
 
-CHROMIUM = "/usr/bin/chromium"
 SECRET = "e2e-channel-secret"
 TOKEN = "e2e-channel-access-token"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"headless Chromium not installed at {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 
 
 class StandInBot:
@@ -146,21 +132,11 @@ def simulator(stand_in_bot: tuple[str, StandInBot]) -> Iterator[FakeLineServer]:
 @pytest.fixture
 def page(simulator: FakeLineServer) -> Iterator[Any]:
     """Open the simulator in headless Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 860, "height": 820}, locale="zh-TW")
-        page.goto(simulator.base_url + "/")
+    with chromium_page(simulator.base_url + "/", width=860, height=820) as page:
         yield page
-        browser.close()
 
 
-def _say(page: Any, who: str, text: str) -> None:
-    """Pick `who` in the sidebar and send `text`."""
-    page.locator(f".person[data-name='{who}']").click()
-    page.fill("#text", text)
-    page.press("#text", "Enter")
+_say = say_as
 
 
 def test_member_chats_with_the_bot_and_taps_quick_replies(page: Any, simulator: FakeLineServer, tmp_path: Path) -> None:
