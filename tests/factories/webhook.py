@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
 import json
 import time
 from typing import Any
+
+from bot.fakeline import sign as sign  # re-exported for tests
 
 _counter = itertools.count(1)
 GROUP_ID = "Cgroup00000000000000000000000001"
@@ -22,11 +21,6 @@ def member_id(n: int) -> str:
 
 def _next() -> int:
     return next(_counter)
-
-
-def sign(body: bytes, secret: str) -> str:
-    """Return the X-Line-Signature for a body."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def base_event(kind: str, *, user_id: str | None, group_id: str | None, ts: int | None = None) -> dict[str, Any]:
