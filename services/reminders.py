@@ -1,0 +1,442 @@
+"""Scheduled pushes, exactly once: record (pending, fresh retry key) → commit → push → mark sent.
+
+A pending row found by a later tick is pushed again with the SAME ``X-Line-Retry-Key``; LINE answers 409 when
+the first push had arrived, and the row is marked sent. Rows pending longer than LINE remembers retry keys are
+given up (``failed``) rather than risk a second copy. Quiet hours, the monthly budget, the 7-day spacing and
+opt-outs are checked here; what is due comes from ``services.lifecycle``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.config import Settings
+from bot.db import UnitOfWork
+from bot.messages import QuickReply, Text
+from bot.messenger import LineError, Messenger
+from models import Host, Member, ReminderSent, Setting
+from services import directory, lifecycle
+from services.errors import DomainError
+from services.lifecycle import KIND_RANK, Candidate, Switches
+
+log = logging.getLogger(__name__)
+SCOPE = "global"
+SPACING = timedelta(days=7)  # at most one reminder per member per 7 days
+RETRY_KEY_MEMORY = timedelta(hours=20)  # LINE remembers a retry key 24 h; stop retrying well before
+HOST_NOTICE = "budget"
+SWITCH_NAMES = {"補貨": "refill", "小撇步": "tip", "回購": "winback", "熟客": "vip", "推薦": "nps"}
+
+
+class SettingInvalid(DomainError):
+    """A host typed a setting the bot cannot use; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """The host's reminder settings (stored in the Setting table)."""
+
+    switches: Switches = field(default_factory=Switches)
+    quiet_start: time = time(21)
+    quiet_end: time = time(9)
+    monthly_budget: int | None = None  # pushes per month (LINE's consumption), None = whatever LINE allows
+
+    def quiet_at(self, now: datetime, tz: ZoneInfo) -> bool:
+        """Return True when ``now`` falls in quiet hours (local time)."""
+        t = now.astimezone(tz).time()
+        start, end = self.quiet_start, self.quiet_end
+        if start == end:
+            return False
+        return start <= t < end if start < end else (t >= start or t < end)
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    sent: int = 0
+    resent: int = 0
+    already_delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    quiet: bool = False
+    hosts_told: int = 0
+
+    def summary(self) -> str:
+        """Return a one-line summary for logs and the CLI."""
+        if self.quiet:
+            return "quiet hours: nothing sent"
+        return (f"sent {self.sent}, resent {self.resent}, already delivered {self.already_delivered}, "
+                f"failed {self.failed}, skipped {self.skipped}, deferred {self.deferred}, hosts told {self.hosts_told}")
+
+
+def load_settings(uow: UnitOfWork) -> ReminderSettings:
+    """Return the stored reminder settings (defaults for whatever was never set)."""
+    rows = {s.key: s.value for s in uow.session.exec(select(Setting).where(Setting.scope == SCOPE)).all()}
+    rs = ReminderSettings()
+    switches = rs.switches
+    for value in SWITCH_NAMES.values():
+        if f"reminders.{value}" in rows:
+            switches = replace(switches, **{value: rows[f"reminders.{value}"] == "on"})
+    if "reminders.lead_days" in rows:
+        switches = replace(switches, lead_days=int(rows["reminders.lead_days"]))
+    if "reminders.quiet" in rows:
+        start, end = _parse_quiet(rows["reminders.quiet"])
+        rs = replace(rs, quiet_start=start, quiet_end=end)
+    if rows.get("reminders.budget"):
+        rs = replace(rs, monthly_budget=int(rows["reminders.budget"]))
+    return replace(rs, switches=switches)
+
+
+def change_setting(uow: UnitOfWork, name: str, value: str) -> str:
+    """Change one setting from the host's words (提前 3, 安靜 21-9, 額度 180|不限, 補貨 開|關); return what it is now."""
+    name, value = name.strip(), value.strip()
+    if name == "提前":
+        if not value.isdigit() or not 0 <= int(value) <= 14:
+            raise SettingInvalid("提前天數請寫 0～14 的數字，例如：/提醒 設定 提前 3")
+        _store(uow, "reminders.lead_days", str(int(value)))
+        return f"補貨提醒改為預估吃完前 {int(value)} 天送出。"
+    if name == "安靜":
+        start, end = _parse_quiet(value)
+        _store(uow, "reminders.quiet", f"{start:%H:%M}-{end:%H:%M}")
+        return f"安靜時段改為 {start:%H:%M}～{end:%H:%M}，這段時間不會推播。"
+    if name == "額度":
+        if value in {"不限", "無", "off"}:
+            _store(uow, "reminders.budget", "")
+            return "每月推播額度改為不另設限（以 LINE 方案的剩餘額度為準）。"
+        if not value.isdigit():
+            raise SettingInvalid("額度請寫每月推播則數，例如：/提醒 設定 額度 180（或「不限」）")
+        _store(uow, "reminders.budget", str(int(value)))
+        return f"每月推播額度改為 {int(value)} 則（含其他推播，依 LINE 用量計算）。"
+    if name in SWITCH_NAMES:
+        if value not in {"開", "關"}:
+            raise SettingInvalid(f"請寫「開」或「關」，例如：/提醒 設定 {name} 開")
+        _store(uow, f"reminders.{SWITCH_NAMES[name]}", "on" if value == "開" else "off")
+        return f"「{name}」已{'開啟' if value == '開' else '關閉'}。"
+    raise SettingInvalid("可以設定：提前、安靜、額度、" + "、".join(SWITCH_NAMES) + "。例如：/提醒 設定 安靜 21-9")
+
+
+def describe_settings(rs: ReminderSettings) -> str:
+    """Describe the settings for the host."""
+    sw = rs.switches
+    budget = "不另設限（依 LINE 剩餘額度）" if rs.monthly_budget is None else f"{rs.monthly_budget} 則"
+    onoff = "、".join(f"{label}{'✅' if getattr(sw, key) else '⛔'}" for label, key in SWITCH_NAMES.items())
+    return (
+        f"⏰ 提醒設定\n・提前：預估吃完前 {sw.lead_days} 天\n・安靜時段：{rs.quiet_start:%H:%M}～{rs.quiet_end:%H:%M}\n"
+        f"・每月推播額度：{budget}\n・{onoff}\n"
+        "修改例：/提醒 設定 提前 3｜安靜 21-9｜額度 180｜推薦 關"
+    )
+
+
+def _parse_quiet(text: str) -> tuple[time, time]:
+    parts = text.replace("～", "-").replace("~", "-").replace("到", "-").split("-")
+    try:
+        if len(parts) != 2:
+            raise ValueError(text)
+        start, end = (_clock(p) for p in parts)
+    except ValueError as exc:
+        raise SettingInvalid("安靜時段請寫「開始-結束」，例如：/提醒 設定 安靜 21-9 或 21:30-08:00") from exc
+    return start, end
+
+
+def _clock(text: str) -> time:
+    hour, _, minute = text.strip().partition(":")
+    h = int(hour)
+    return time(0) if h == 24 else time(h, int(minute or 0))
+
+
+def _store(uow: UnitOfWork, key: str, value: str) -> None:
+    row = uow.session.exec(select(Setting).where(Setting.scope == SCOPE, Setting.key == key)).first()
+    row = row or Setting(scope=SCOPE, key=key)
+    row.value = value
+    uow.session.add(row)
+
+
+def run_tick(engine: Engine, settings: Settings, messenger: Messenger, now: datetime) -> TickReport:
+    """Send everything due at ``now`` once: pending re-sends first, then new reminders within the budget."""
+    report = TickReport()
+    with UnitOfWork(engine) as uow:
+        rs = load_settings(uow)
+    if rs.quiet_at(now, settings.tz):
+        report.quiet = True
+        return report
+    _resend_pending(engine, messenger, now, report)
+    try:
+        quota = messenger.quota()
+    except LineError as exc:
+        log.warning("LINE quota unavailable (status %s); sending nothing this tick", exc.status)
+        return report
+    with UnitOfWork(engine) as uow:
+        due = [c for c in lifecycle.plan(uow, now, settings.tz, rs.switches) if _fresh(uow, c, now)]
+        hosts = host_user_ids(uow, settings)
+    due = one_per_member(due)
+    room = _room(rs.monthly_budget, quota.used, quota.remaining)
+    if room is not None and room < len(due):
+        room = max(0, room - len(hosts))
+        report.deferred = len(due) - room
+        due = due[:room]
+    for candidate in due:
+        if not _send_new(engine, messenger, candidate, now, report):
+            break
+    if report.deferred:
+        report.hosts_told = _tell_hosts(engine, messenger, hosts, report.deferred, now, settings.tz)
+    log.info("reminder tick: %s", report.summary())
+    return report
+
+
+def one_per_member(due: Sequence[Candidate]) -> list[Candidate]:
+    """Keep each member's most important touch; order refill first, then by the member's value."""
+    best: dict[int, Candidate] = {}
+    for c in due:
+        held = best.get(c.member_id)
+        if held is None or (KIND_RANK[c.kind], c.due_at) < (KIND_RANK[held.kind], held.due_at):
+            best[c.member_id] = c
+    return sorted(best.values(), key=lambda c: (KIND_RANK[c.kind], -c.value, c.member_id))
+
+
+def _room(budget: int | None, used: int, remaining: int | None) -> int | None:
+    limits = [x for x in (None if budget is None else max(0, budget - used), remaining) if x is not None]
+    return min(limits) if limits else None
+
+
+def _fresh(uow: UnitOfWork, c: Candidate, now: datetime) -> bool:
+    """Return True when the candidate was never recorded and the member had no reminder in 7 days."""
+    if uow.session.exec(select(ReminderSent.id).where(ReminderSent.dedupe_key == c.dedupe_key)).first() is not None:
+        return False
+    recent = select(ReminderSent.id).where(
+        ReminderSent.member_id == c.member_id, ReminderSent.kind != HOST_NOTICE,
+        col(ReminderSent.status).in_(("pending", "sent")), col(ReminderSent.created_at) > now - SPACING,
+    )
+    return uow.session.exec(recent).first() is None
+
+
+def _send_new(engine: Engine, messenger: Messenger, c: Candidate, now: datetime, report: TickReport) -> bool:
+    """Record, commit, push, mark; return False when LINE's quota ran out (stop the tick)."""
+    with UnitOfWork(engine) as uow:
+        member = _lock_member(uow, c.member_id)
+        if member is None or not member.is_friend or member.reminders_opt_out or not _fresh(uow, c, now):
+            return True
+        row = ReminderSent(member_id=c.member_id, kind=c.kind, dedupe_key=c.dedupe_key, retry_key=str(uuid.uuid4()),
+                           due_at=c.due_at, created_at=now)
+        uow.session.add(row)
+        try:
+            uow.session.flush()
+        except IntegrityError:  # another clock recorded it first
+            uow.rollback()
+            return True
+        quick = [[q.label, q.text, (q.postback_data or "").replace("{rid}", str(row.id)) or None] for q in c.quick]
+        row.detail = json.dumps({"text": c.text, "quick": quick, **c.extra}, ensure_ascii=False)
+        uow.session.add(row)
+        try:
+            uow.commit()
+        except IntegrityError:
+            return True
+        to, row_id, retry_key, message = member.line_user_id, row.id, row.retry_key, message_of(row)
+    assert row_id is not None
+    return _push_and_mark(engine, messenger, row_id, to, message, retry_key, now, report, resend=False)
+
+
+def _resend_pending(engine: Engine, messenger: Messenger, now: datetime, report: TickReport) -> None:
+    """Push pending rows again with their own retry key; give up on rows LINE no longer remembers."""
+    todo: list[tuple[int, str, Text, str]] = []
+    with UnitOfWork(engine) as uow:
+        rows = uow.session.exec(select(ReminderSent).where(ReminderSent.status == "pending")).all()
+        for row in rows:
+            member = uow.session.get(Member, row.member_id)
+            if now - row.created_at > RETRY_KEY_MEMORY:
+                _mark(row, "failed", "outcome unknown and retry key expired: not resent")
+                report.failed += 1
+            elif member is None or (row.kind != HOST_NOTICE and (not member.is_friend or member.reminders_opt_out)):
+                _mark(row, "skipped", "no longer a friend or opted out")
+                report.skipped += 1
+            else:
+                assert row.id is not None
+                todo.append((row.id, member.line_user_id, message_of(row), row.retry_key))
+            uow.session.add(row)
+        uow.commit()
+    for row_id, to, message, key in todo:
+        if not _push_and_mark(engine, messenger, row_id, to, message, key, now, report, resend=True):
+            return
+
+
+def _push_and_mark(
+    engine: Engine, messenger: Messenger, row_id: int, to: str, message: Text, retry_key: str, now: datetime,
+    report: TickReport, *, resend: bool,
+) -> bool:
+    """Push one recorded reminder (no transaction open) and record the outcome."""
+    status, detail, keep_going = "sent", "", True
+    try:
+        delivered = messenger.push(to, [message], retry_key=retry_key)
+        if not delivered:
+            report.already_delivered += 1
+            detail = "LINE had this retry key already (409)"
+        elif resend:
+            report.resent += 1
+        else:
+            report.sent += 1
+    except LineError as exc:
+        if exc.status == 429:
+            status, keep_going = "drop", False
+        elif exc.status == 0 or exc.status >= 500:
+            log.warning("reminder %s: LINE unreachable (%s), will retry with the same key", row_id, exc.status)
+            return True
+        else:
+            status, detail = "failed", f"LINE {exc.status}"
+            report.failed += 1
+    with UnitOfWork(engine) as uow:
+        row = uow.session.get(ReminderSent, row_id)
+        if row is not None and row.status == "pending":
+            if status == "drop":  # over quota: certainly not delivered; forget it so it can be planned again
+                uow.session.delete(row)
+                report.deferred += 1
+            else:
+                _mark(row, status, detail, at=now if status == "sent" else None)
+                uow.session.add(row)
+            uow.commit()
+    return keep_going
+
+
+def _mark(row: ReminderSent, status: str, detail: str, *, at: datetime | None = None) -> None:
+    row.status = status
+    if status == "sent":
+        row.sent_at = at
+    if detail:
+        data = _detail(row)
+        data["note"] = detail
+        row.detail = json.dumps(data, ensure_ascii=False)
+
+
+def _lock_member(uow: UnitOfWork, member_id: int) -> Member | None:
+    """Lock the member row so two clocks cannot both pass the 7-day check (SQLite locks at BEGIN)."""
+    stmt = select(Member).where(Member.id == member_id)
+    if uow.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    return uow.session.exec(stmt).first()
+
+
+def _detail(row: ReminderSent) -> dict[str, Any]:
+    try:
+        data = json.loads(row.detail or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def message_of(row: ReminderSent) -> Text:
+    """Return the message recorded for a reminder (re-sends send exactly what was recorded)."""
+    data = _detail(row)
+    quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2]) for q in data.get("quick", []))
+    return Text(str(data.get("text", "")), quick)
+
+
+def host_user_ids(uow: UnitOfWork, settings: Settings) -> list[str]:
+    """Return the LINE ids of everyone who hosts (environment admins and added hosts)."""
+    added = uow.session.exec(select(Host.line_user_id)).all()
+    return sorted(set(settings.admins) | set(added))
+
+
+def _tell_hosts(engine: Engine, messenger: Messenger, hosts: Sequence[str], deferred: int, now: datetime,
+                tz: ZoneInfo) -> int:
+    """Tell each host once per local day that reminders waited for budget."""
+    today = now.astimezone(tz).date()
+    told = 0
+    text = (f"⚠️ 本月推播額度快用完了：今天有 {deferred} 則提醒先暫緩（已優先送給常購買的成員）。\n"
+            "可以用「/提醒 設定 額度」調整，或關掉部分提醒（例如「/提醒 設定 推薦 關」）。")
+    for host in hosts:
+        key = f"budget:{host}:{today.isoformat()}"
+        with UnitOfWork(engine) as uow:
+            if uow.session.exec(select(ReminderSent.id).where(ReminderSent.dedupe_key == key)).first() is not None:
+                continue
+            member = directory.ensure_member(uow, host)
+            assert member.id is not None
+            row = ReminderSent(member_id=member.id, kind=HOST_NOTICE, dedupe_key=key, retry_key=str(uuid.uuid4()),
+                               due_at=now, created_at=now, detail=json.dumps({"text": text, "quick": []}, ensure_ascii=False))
+            uow.session.add(row)
+            try:
+                uow.commit()
+            except IntegrityError:
+                continue
+            row_id, retry_key = row.id, row.retry_key
+        assert row_id is not None
+        report = TickReport()
+        _push_and_mark(engine, messenger, row_id, host, Text(text), retry_key, now, report, resend=False)
+        told += report.sent
+    return told
+
+
+@dataclass(frozen=True)
+class Due:
+    """A touch due in the preview window."""
+
+    member_label: str
+    kind: str
+    on: datetime
+    reason: str
+
+
+def preview(uow: UnitOfWork, settings: Settings, now: datetime, *, days: int = 7) -> list[Due]:
+    """Return who is due in the next ``days`` days and why (not yet recorded; budget and spacing aside)."""
+    rs = load_settings(uow)
+    seen: dict[str, Due] = {}
+    members = {m.id: m for m in uow.session.exec(select(Member)).all()}
+    recorded = set(uow.session.exec(select(ReminderSent.dedupe_key)).all())
+    for step in range(days + 1):
+        at = now + timedelta(days=step)
+        for c in lifecycle.plan(uow, at, settings.tz, rs.switches):
+            if c.dedupe_key in seen or c.dedupe_key in recorded:
+                continue
+            member = members[c.member_id]
+            seen[c.dedupe_key] = Due(directory.label(member), c.kind, max(c.due_at, now), c.reason)
+    return sorted(seen.values(), key=lambda d: (d.on, KIND_RANK[d.kind]))
+
+
+def record_nps(uow: UnitOfWork, member: Member, score: int, now: datetime) -> int | None:
+    """Store a 0–10 answer for the member's latest NPS question; return its campaign id (None if none asked)."""
+    from models import SurveyAnswer
+
+    assert member.id is not None
+    row = uow.session.exec(
+        select(ReminderSent)
+        .where(ReminderSent.member_id == member.id, ReminderSent.kind == "nps", ReminderSent.status == "sent",
+               col(ReminderSent.sent_at) > now - timedelta(days=30))
+        .order_by(col(ReminderSent.sent_at).desc())
+    ).first()
+    if row is None:
+        return None
+    data = _detail(row)
+    data["score"] = score
+    row.detail = json.dumps(data, ensure_ascii=False)
+    uow.session.add(row)
+    uow.session.add(SurveyAnswer(member_id=member.id, question="nps", answer=str(score), answered_at=now))
+    campaign = data.get("campaign")
+    return int(campaign) if campaign is not None else None
+
+
+def nps_summary(uow: UnitOfWork, campaign_id: int) -> str | None:
+    """Return a one-line NPS summary for a campaign (None when nobody was asked)."""
+    rows = uow.session.exec(
+        select(ReminderSent).where(ReminderSent.kind == "nps", ReminderSent.status == "sent",
+                                   col(ReminderSent.dedupe_key).like(f"nps:%:{campaign_id}"))
+    ).all()
+    if not rows:
+        return None
+    scores = [int(s) for s in (_detail(r).get("score") for r in rows) if s is not None]
+    if not scores:
+        return f"⭐ 推薦分數：已詢問 {len(rows)} 人，尚無回覆"
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    nps = round(100 * (promoters - detractors) / len(scores))
+    return (f"⭐ 推薦分數 NPS {nps:+d}（{len(scores)}/{len(rows)} 人回覆，平均 {sum(scores) / len(scores):.1f} 分；"
+            f"推薦 {promoters}、中立 {len(scores) - promoters - detractors}、批評 {detractors}）")
+
