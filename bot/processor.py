@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import UnitOfWork
 from bot.messenger import LineError, Messenger
 from handlers import dispatch
+from handlers.batch_confirm import ConfirmationBatch
 from handlers.context import EventContext, Outgoing
 from services import inbox
 
@@ -27,9 +28,16 @@ class EventProcessor:
         self.engine = engine
         self.settings = settings
         self.messenger = messenger
+        self.batch = ConfirmationBatch()
 
     def process_next(self) -> bool:
-        """Process one pending event; return False when none is pending."""
+        """Process one pending event; return False when none is pending (then send batched confirmations)."""
+        if self._process_one():
+            return True
+        self.batch.flush(self.engine, self.messenger)
+        return False
+
+    def _process_one(self) -> bool:
         with UnitOfWork(self.engine) as uow:
             row = inbox.claim_next(uow)
             if row is None:
@@ -61,6 +69,9 @@ class EventProcessor:
                     retry_uow.commit()
                 return True
         self.deliver(ctx.outbox)
+        full = self.batch.add(ctx.batched)
+        if full:
+            self.batch.flush(self.engine, self.messenger, full)
         for task in ctx.after_commit:
             try:
                 task()

@@ -34,6 +34,7 @@ class EventContext:
     sent_at: datetime  # when the user acted (the event's timestamp)
     outbox: list[Outgoing] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    batched: list[Any] = field(default_factory=list)  # handlers.batch_confirm.Pending, sent in one reply
 
     @property
     def user_id(self) -> str | None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bot.messages import QuickReply, Text
 from handlers import order_messages as say
+from handlers.batch_confirm import Pending
 from handlers.commands import keyword
 from handlers.context import EventContext
 from handlers.message_changes import EDIT_HOOKS, UNSEND_HOOKS
@@ -125,6 +126,9 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
     """Tell the member their order now (quote-reply by default; the group may choose silence)."""
     group = ctx.uow.session.get(Group, campaign.group_id)
     if group is not None and group.reply_mode == "silent":
+        return
+    if group is not None and group.reply_mode == "batch" and ctx.reply_token and ctx.user_id:
+        ctx.batched.append(Pending(group.line_group_id, ctx.reply_token, ctx.user_id, member_id, campaign.id or 0))
         return
     states = order_book.member_state(ctx.uow, campaign, member_id)
     if not changed and not states:

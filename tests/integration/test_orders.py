@@ -350,3 +350,17 @@ def test_first_order_invites_a_non_friend_to_the_survey_once(
     assert "回答 3 個小問題" in last_reply(messenger).text
     say(webhook, "B+1", 1, at(2, 9, 1))
     assert "回答 3 個小問題" not in last_reply(messenger).text
+
+
+def test_batch_mode_confirms_several_members_in_one_reply(
+    app: Flask, webhook: Webhook, messenger: FakeMessenger, hotpot: None
+) -> None:
+    say(webhook, "/設定 回覆 彙整", HOST_ID, at(2, 8))
+    replies = len(messenger.replies)
+    raw = body(*[text_event(f"A+{n}", user_id=member_id(n), ts=at(2, 9, 0, n)) for n in range(1, 4)])
+    assert webhook.post(raw).status_code == 200  # three comments in one delivery
+    assert len(messenger.replies) == replies + 1
+    (summary,) = messenger.replies[-1][1]
+    assert isinstance(summary, Text)
+    assert set(summary.mentions.values()) == {member_id(1), member_id(2), member_id(3)}
+    assert "A 高麗菜豬肉水餃 ×3" in summary.text and "$540" in summary.text
