@@ -24,9 +24,11 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
                  processor=EventProcessor(engine, settings, messenger))
     app.extensions["groupbuy"] = rt
 
-    from bot.webhook import bp
+    from bot.downloads import bp as downloads
+    from bot.webhook import bp as webhook
 
-    app.register_blueprint(bp)
+    app.register_blueprint(webhook)
+    app.register_blueprint(downloads)
     if settings.webhook_mode == "thread":
         rt.worker.start()  # also picks up events a crashed process left pending
     return app

@@ -29,6 +29,8 @@ class Settings:
     # "thread": the webhook stores events and a background worker applies them (production);
     # "inline": events are applied before the webhook answers (deterministic tests).
     webhook_mode: str = "thread"
+    # Where hosts' phones can reach this app (for /匯出 download links); None = links are not offered.
+    public_url: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -72,6 +74,7 @@ class Settings:
             admins=admins,
             timezone=tz,
             webhook_mode=mode,
+            public_url=env.get("GROUPBUY_PUBLIC_URL", "").strip().rstrip("/") or None,
             **kwargs,  # type: ignore[arg-type]
         )
 

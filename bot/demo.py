@@ -47,6 +47,7 @@ class Demo:
         settings = Settings(
             channel_secret=DEMO_SECRET, channel_access_token=DEMO_TOKEN, line_api_base_url=simulator_url,
             database_url=self.database_url, admins=frozenset({DEMO_HOST_ID}), webhook_mode="thread",
+            public_url=bot_url,
         )
         bot_server.app = create_app(settings)
         self._bot_server = bot_server

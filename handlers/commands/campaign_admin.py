@@ -159,3 +159,22 @@ def settings_command(ctx: EventContext, args: str) -> None:
     ctx.uow.session.add(group)
     mode = {v: k for k, v in REPLY_MODES.items()}.get(group.reply_mode, group.reply_mode)
     ctx.reply(Text(f"⚙️ 目前設定\n訂單確認：{mode}\n必要時推播（會用掉訊息額度）：{'開' if group.allow_push else '關'}"))
+
+
+@command("/匯出", host_only=True, summary="出貨單（Excel）下載連結，24 小時有效", usage="[團號]")
+def export_link(ctx: EventContext, args: str) -> None:
+    """Reply with a signed link to the campaign's XLSX shipping list."""
+    from bot.downloads import orders_link
+
+    group = group_or_refuse(ctx)
+    campaign = picked(ctx, group, args, include_closed=True) if group else None
+    if campaign is None:
+        return
+    if not ctx.settings.public_url:
+        ctx.reply(Text(
+            f"請在電腦上執行：groupbuy export orders --campaign {campaign.id} --format xlsx -o 出貨單.xlsx\n"
+            "（設定 GROUPBUY_PUBLIC_URL 後，這裡會直接給你下載連結。）"
+        ))
+        return
+    link = orders_link(ctx.settings.public_url, ctx.settings.channel_secret, campaign.id or 0)
+    ctx.reply(Text(f"📦 第{campaign.id}團【{campaign.title}】出貨單（Excel，24 小時內有效）：\n{link}"))

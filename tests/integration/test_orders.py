@@ -364,3 +364,30 @@ def test_batch_mode_confirms_several_members_in_one_reply(
     assert isinstance(summary, Text)
     assert set(summary.mentions.values()) == {member_id(1), member_id(2), member_id(3)}
     assert "A 高麗菜豬肉水餃 ×3" in summary.text and "$540" in summary.text
+
+
+def test_export_link_serves_the_shipping_list_and_refuses_tampering(
+    app: Flask, client, webhook: Webhook, messenger: FakeMessenger, hotpot: None  # type: ignore[no-untyped-def]
+) -> None:
+    import dataclasses
+    import re
+
+    from bot.downloads import orders_link
+
+    say(webhook, "/匯出", HOST_ID, at(2, 10))
+    assert "groupbuy export orders --campaign 1" in last_reply(messenger).text  # no public URL configured
+    say(webhook, "A+2", 1, at(2, 9))
+    rt = app.extensions["groupbuy"]
+    rt.settings = dataclasses.replace(rt.settings, public_url="https://bot.example.tw")
+    rt.processor.settings = rt.settings
+    say(webhook, "/匯出", HOST_ID, at(2, 10, 1))
+    link = re.search(r"https://bot\.example\.tw(\S+)", last_reply(messenger).text)
+    assert link is not None
+    resp = client.get(link.group(1))
+    assert resp.status_code == 200 and resp.data[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(resp.data))["第1團 冬季火鍋團"]
+    member_row = [c.value for c in sheet[2]]
+    assert member_row[0] == member_id(1) and member_row[1] == 2 and member_row[4] == 360
+    assert client.get(link.group(1).replace("campaign=1", "campaign=2")).status_code == 403
+    expired = orders_link("", rt.settings.channel_secret, 1, now=0)
+    assert client.get(expired).status_code == 410
