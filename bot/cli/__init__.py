@@ -7,6 +7,7 @@ import click
 from bot.cli.demo import demo
 from bot.cli.export import export
 from bot.cli.parse import parse
+from bot.cli.reconcile import reconcile
 from bot.cli.scheduler import scheduler
 from bot.cli.server import db, serve
 
@@ -16,7 +17,7 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-for _command in (parse, db, serve, export, demo, scheduler):
+for _command in (parse, db, serve, export, demo, reconcile, scheduler):
     cli.add_command(_command)
 
 

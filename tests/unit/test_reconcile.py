@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reconcile import Deposit, OpenClaim, allocate, match, status_of
+from services.reconcile import Decision, Deposit, OpenClaim, allocate, match, status_of
 
 DAY = date(2026, 12, 2)
 
@@ -17,7 +17,7 @@ def dep(key: int, amount: int, last5: str | None, memo: str = "") -> Deposit:
     return Deposit(key, amount, last5, DAY, memo)
 
 
-def kinds(decisions: list) -> dict[int, tuple]:  # type: ignore[type-arg]
+def kinds(decisions: list[Decision]) -> dict[int, tuple[str, int | None, tuple[int, ...]]]:
     """Return {deposit: (kind, member, candidates)}."""
     return {d.deposit: (d.kind, d.member, d.candidates) for d in decisions}
 

@@ -1,0 +1,40 @@
+"""``groupbuy reconcile FILE``: import a bank statement and print the reconciliation summary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from bot.cli.uow import cli_uow
+
+
+@click.command("reconcile")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_id", type=int, default=None,
+              help="Reconcile one campaign only (團號); by default across each member's campaigns.")
+def reconcile(file: Path, campaign_id: int | None) -> None:
+    """Match a statement's deposits (CSV or XLSX) to members' transfer claims and print the summary."""
+    from handlers import payment_messages as say
+    from models import Campaign
+    from models.base import utcnow
+    from parsers.statement import StatementError, parse_statement
+    from services import bank_import, payment_report
+
+    data = file.read_bytes()
+    try:
+        statement = parse_statement(data, file.name)
+    except StatementError as exc:
+        raise click.ClickException(str(exc)) from exc
+    tz = ZoneInfo(os.environ.get("GROUPBUY_TIMEZONE", "").strip() or "Asia/Taipei")
+    with cli_uow() as uow:
+        if campaign_id is not None and uow.session.get(Campaign, campaign_id) is None:
+            raise click.ClickException(f"沒有第 {campaign_id} 團：用 groupbuy export orders 看看團號。")
+        imported = bank_import.import_statement(uow, statement, data=data, filename=file.name, uploaded_by="cli")
+        run = bank_import.reconcile(uow, now=utcnow(), tz=tz, campaign_id=campaign_id,
+                                    statement_through=imported.last_day if imported.new else None)
+        text = say.summary(payment_report.overview(uow, campaign_id=campaign_id), run=run, imported=imported).text
+        uow.commit()
+    click.echo(text)

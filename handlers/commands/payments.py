@@ -1,0 +1,186 @@
+"""Transfers: members' reports (已匯款 後五碼…), statement uploads, /對帳 and /未付 for the host."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from bot.messages import Text
+from bot.messenger import LineError
+from handlers import payment_messages as say
+from handlers.commands import command
+from handlers.commands.ordering import reply_quoting
+from handlers.context import EventContext
+from handlers.files import FILE_HOOKS
+from handlers.text import interpreter
+from parsers.payment import parse_payment
+from parsers.statement import StatementError, parse_statement
+from services import bank_import, campaigns, directory, payment_report, payments
+from services.bank_import import Run
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+MAX_STATEMENT_BYTES = 5 * 1024 * 1024
+Sub = Callable[[EventContext, list[str]], None]
+
+
+@interpreter(20)
+def claim_payment(ctx: EventContext, text: str) -> bool:
+    """Record a member's transfer report and tell them what is still due; False when it is not one."""
+    result = parse_payment(text)
+    if result.status == "none" or ctx.user_id is None:
+        return False
+    if result.status == "incomplete" or result.last5 is None:
+        reply_quoting(ctx, Text(say.needs_digits(result.amount)))
+        return True
+    member = directory.ensure_member(ctx.uow, ctx.user_id)
+    message_id = getattr(ctx.event.message, "id", None)
+    try:
+        claim = payments.record_claim(ctx.uow, member=member, last5=result.last5, amount=result.amount,
+                                      message_id=message_id, at=ctx.sent_at)
+    except DomainError as exc:
+        reply_quoting(ctx, Text(str(exc)))
+        return True
+    run = bank_import.reconcile(ctx.uow, now=ctx.sent_at, tz=ctx.settings.tz)
+    account = payments.account(ctx.uow, member)
+    reply_quoting(ctx, Text(say.claim_recorded(claim, account), mentions={"m": ctx.user_id}))
+    notify_settled(ctx, run, skip=member.id)
+    return True
+
+
+def take_statement(ctx: EventContext) -> bool:
+    """Reconcile a bank statement a host sent in 1:1; files in groups are left alone."""
+    if ctx.is_group:
+        return False
+    if not ctx.is_host:
+        ctx.reply(Text("只有團主可以上傳銀行對帳單喔！要回報匯款，請輸入「已匯款 後五碼12345 540元」。"))
+        return True
+    message = ctx.event.message
+    if (getattr(message, "file_size", 0) or 0) > MAX_STATEMENT_BYTES:
+        ctx.reply(Text("檔案太大了（上限 5MB）。請在網路銀行縮短查詢期間，再匯出 CSV 或 Excel 上傳。"))
+        return True
+    try:
+        data = ctx.messenger.content(message.id)
+    except LineError as exc:
+        log.warning("downloading a statement failed (LINE status %s)", exc.status)
+        ctx.reply(Text("檔案下載失敗（LINE 可能已刪除檔案）。請再傳一次對帳單檔案。"))
+        return True
+    filename = getattr(message, "file_name", None) or ""
+    try:
+        statement = parse_statement(data, filename)
+    except StatementError as exc:
+        ctx.reply(Text(f"讀不懂這個對帳單：{exc}"))
+        return True
+    imported = bank_import.import_statement(ctx.uow, statement, data=data, filename=filename, uploaded_by=ctx.user_id)
+    through = imported.last_day if imported.new else None  # only new deposits can tell a claim is missing
+    run = bank_import.reconcile(ctx.uow, now=ctx.sent_at, tz=ctx.settings.tz, statement_through=through)
+    log.info("statement imported: %d deposits, %d new, %d settled", imported.deposits, imported.new, len(run.settled))
+    ctx.reply(say.summary(payment_report.overview(ctx.uow), run=run, imported=imported))
+    notify_settled(ctx, run)
+    return True
+
+
+FILE_HOOKS.append(take_statement)
+
+
+def notify_settled(ctx: EventContext, run: Run, *, skip: int | None = None) -> None:
+    """Push a confirmation to members just settled, if the host allows pushes and they are friends."""
+    if not run.settled or not payments.notify_enabled(ctx.uow):
+        return
+    for member in run.settled:
+        if member.id == skip or not member.is_friend:
+            continue
+        account = payments.account(ctx.uow, member)
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"groupbuy:paid:{member.id}:{account.received}"))
+        ctx.push(member.line_user_id, Text(say.paid_notice(account)), retry_key=key)
+
+
+@command(
+    "/對帳", host_only=True, summary="對帳狀態；在 1:1 傳網銀交易明細(CSV/Excel)給我就會自動對帳",
+    usage="[指定 入帳編號 成員編號｜略過 入帳編號｜通知 開|關]",
+)
+def reconcile_command(ctx: EventContext, args: str) -> None:
+    """Show where payments stand, or apply a host decision or setting."""
+    word, *rest = args.split() or [""]
+    sub = SUBCOMMANDS.get(word)
+    if sub is None:
+        ctx.reply(Text("看不懂這個對帳指令。用法：/對帳、/對帳 指定 入帳編號 成員編號、/對帳 略過 入帳編號、/對帳 通知 開|關。"))
+        return
+    try:
+        sub(ctx, rest)
+    except DomainError as exc:
+        ctx.reply(Text(str(exc)))
+
+
+def show_state(ctx: EventContext, _rest: list[str]) -> None:
+    """Reply with the reconciliation overview (this group's members when asked in a group)."""
+    ctx.reply(say.summary(payment_report.overview(ctx.uow, group_id=group_scope(ctx))))
+
+
+def assign(ctx: EventContext, rest: list[str]) -> None:
+    """Give a waiting deposit to a member: ``指定 入帳編號 成員編號``."""
+    numbers = [r.lstrip("#") for r in rest]
+    if len(numbers) != 2 or not all(n.isdigit() for n in numbers):
+        raise DomainError("用法：/對帳 指定 入帳編號 成員編號，例如「/對帳 指定 12 3」。輸入 /對帳 看看編號。")
+    decide(ctx, int(numbers[0]), int(numbers[1]))
+
+
+def set_aside(ctx: EventContext, rest: list[str]) -> None:
+    """Set aside a deposit that is not a member's payment: ``略過 入帳編號``."""
+    if len(rest) != 1 or not rest[0].lstrip("#").isdigit():
+        raise DomainError("用法：/對帳 略過 入帳編號，例如「/對帳 略過 12」。輸入 /對帳 看看編號。")
+    decide(ctx, int(rest[0].lstrip("#")), None)
+
+
+def decide(ctx: EventContext, tx_id: int, member_id: int | None) -> None:
+    """Apply a decision, then show what is left to decide."""
+    run = bank_import.decide(ctx.uow, tx_id, member_id, host=ctx.user_id or "", now=ctx.sent_at, tz=ctx.settings.tz)
+    done = f"已略過入帳 #{tx_id}。" if member_id is None else f"✅ 入帳 #{tx_id} 已算給成員 #{member_id}。"
+    if run.moved:
+        done = f"✅ 入帳 #{tx_id} 已算給 {payment_report.label(run.moved[0].member)}：{say.position(run.moved[0])}"
+    view = payment_report.overview(ctx.uow)
+    following = say.summary(view)
+    ctx.reply(Text(done + "\n" + following.text, quick_replies=following.quick_replies))
+    notify_settled(ctx, run)
+
+
+def notify_switch(ctx: EventContext, rest: list[str]) -> None:
+    """Turn pushed payment confirmations on or off: ``通知 開|關``."""
+    if rest not in (["開"], ["關"]):
+        on = payments.notify_enabled(ctx.uow)
+        raise DomainError(f"付款確認推播目前：{'開' if on else '關'}。用法：/對帳 通知 開 或 /對帳 通知 關。")
+    payments.set_notify(ctx.uow, rest == ["開"])
+    ctx.reply(Text("已開啟：對帳確認後，會推播通知已加好友的成員（會用掉訊息額度）。" if rest == ["開"]
+                   else "已關閉付款確認推播：成員可以輸入「我的訂單」或回報匯款時看到確認。"))
+
+
+SUBCOMMANDS: dict[str, Sub] = {"": show_state, "指定": assign, "略過": set_aside, "通知": notify_switch}
+
+
+@command("/未付", host_only=True, summary="還沒付清的成員與金額", usage="[團號]")
+def unpaid(ctx: EventContext, args: str) -> None:
+    """List members who have not paid in full (this group's, or one campaign's)."""
+    campaign_id = None
+    if args.strip():
+        group = directory.find_group(ctx.uow, ctx.group_id) if ctx.group_id else None
+        try:
+            campaign = campaigns.pick(ctx.uow, group.id or 0, args, include_closed=True) if group else None
+        except DomainError as exc:
+            ctx.reply(Text(str(exc)))
+            return
+        campaign_id = campaign.id if campaign else _campaign_number(args)
+    view = payment_report.overview(ctx.uow, campaign_id=campaign_id, group_id=group_scope(ctx))
+    ctx.reply(Text(say.unpaid_list(view)))
+
+
+def _campaign_number(args: str) -> int | None:
+    """Read a campaign number typed in a 1:1 chat (``3`` or ``第3團``)."""
+    digits = args.strip().lstrip("#第").rstrip("團").strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def group_scope(ctx: EventContext) -> int | None:
+    """Return the group's id when the command was sent in a group (None in 1:1: every group)."""
+    group = directory.find_group(ctx.uow, ctx.group_id) if ctx.group_id else None
+    return group.id if group else None

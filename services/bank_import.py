@@ -1,0 +1,209 @@
+"""Store a parsed bank statement, run the matcher over waiting deposits, and apply the host's decisions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from sqlmodel import col, select
+
+from bot.db import UnitOfWork
+from models import BankTransaction, Member, PaymentClaim, StatementImport
+from parsers.statement import Statement
+from services import payments
+from services.errors import DomainError
+from services.payments import OPEN_CLAIM, Account
+from services.reconcile import Deposit, OpenClaim, match
+
+WAITING = ("unmatched", "proposed")
+HOST_DECIDES = ("proposed", "ambiguous")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a statement file held: its rows, its deposits, and how many deposits were new."""
+
+    rows: int
+    deposits: int
+    new: int
+    last_day: date | None
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one reconciliation run changed: accounts it moved and members it just settled."""
+
+    moved: tuple[Account, ...]
+    settled: tuple[Member, ...]
+
+
+def safe_filename(name: str | None) -> str | None:
+    """Return an untrusted file name reduced to a short, printable base name."""
+    if not name:
+        return None
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return _UNSAFE.sub("_", base)[:120] or None
+
+
+def import_statement(uow: UnitOfWork, statement: Statement, *, data: bytes, filename: str | None,
+                     uploaded_by: str | None) -> Imported:
+    """Store a statement's deposits; ones already imported (same fingerprint) are skipped."""
+    deposits = [t for t in statement.transactions if t.direction == "in"]
+    seen: Counter[str] = Counter()
+    prints = []
+    for tx in deposits:  # identical rows in one file (no balance column) stay distinct
+        seen[tx.fingerprint] += 1
+        n = seen[tx.fingerprint]
+        prints.append(tx.fingerprint if n == 1 else hashlib.sha256(f"{tx.fingerprint}#{n}".encode()).hexdigest())
+    known = set(
+        uow.session.exec(select(BankTransaction.fingerprint).where(col(BankTransaction.fingerprint).in_(prints))).all()
+    ) if prints else set()
+    record = StatementImport(filename=safe_filename(filename), sha256=hashlib.sha256(data).hexdigest(),
+                             uploaded_by=uploaded_by, rows=len(statement.transactions))
+    uow.session.add(record)
+    uow.session.flush()
+    assert record.id is not None
+    new = 0
+    for tx, fingerprint in zip(deposits, prints, strict=True):
+        if fingerprint in known:
+            continue
+        known.add(fingerprint)
+        uow.session.add(BankTransaction(
+            fingerprint=fingerprint, import_id=record.id, booked_on=tx.date, amount=tx.amount, direction="in",
+            last5=tx.last5, memo=tx.memo[:500], balance=tx.balance,
+        ))
+        new += 1
+    record.new_rows = new
+    uow.session.add(record)
+    uow.session.flush()
+    last_day = max((t.date for t in statement.transactions), default=None)
+    return Imported(rows=len(statement.transactions), deposits=len(deposits), new=new, last_day=last_day)
+
+
+def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | None = None,
+              statement_through: date | None = None) -> Run:
+    """Match waiting deposits to claims; claims a statement through their day lacks become not found."""
+    members = {m.id: m for m in payments.members_with_orders(uow, campaign_id=campaign_id) if m.id is not None}
+    claims = [c for c in open_claims(uow) if campaign_id is None or c.member_id in members]
+    if campaign_id is not None:
+        claims = [c for c in claims if c.campaign_id in (None, campaign_id)]
+    for claim in claims:
+        if claim.member_id not in members:
+            member = uow.session.get(Member, claim.member_id)
+            if member is not None:
+                members[claim.member_id] = member
+    before = {mid: payments.account(uow, m, campaign_id=campaign_id) for mid, m in members.items()}
+    waiting = list(uow.session.exec(
+        select(BankTransaction).where(col(BankTransaction.status).in_(WAITING), BankTransaction.direction == "in")
+    ).all())
+    decisions = match(
+        [Deposit(tx.id or 0, tx.amount, tx.last5, tx.booked_on, tx.memo) for tx in waiting],
+        [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, payments.claim_received(uow, c)) for c in claims],
+        {mid: acc.remaining for mid, acc in before.items()},
+    )
+    by_id = {tx.id: tx for tx in waiting}
+    for decision in decisions:
+        tx = by_id[decision.deposit]
+        tx.status = "unmatched" if decision.kind == "unclaimed" else decision.kind
+        tx.candidates = ",".join(str(m) for m in decision.candidates)
+        if decision.kind == "matched":
+            _apply(tx, decision.member, decision.claim, campaign_id, "auto", now)
+        uow.session.add(tx)
+    uow.session.flush()
+    _update_claims(uow, claims, tz, statement_through)
+    return _run(uow, before, campaign_id)
+
+
+def _apply(tx: BankTransaction, member_id: int | None, claim_id: int | None, campaign_id: int | None,
+           decided_by: str, now: datetime) -> None:
+    """Mark a deposit as the member's money."""
+    tx.status = "matched"
+    tx.matched_member_id = member_id
+    tx.matched_claim_id = claim_id
+    tx.campaign_id = campaign_id
+    tx.decided_by = decided_by
+    tx.matched_at = now
+    tx.candidates = ""
+
+
+def _update_claims(uow: UnitOfWork, claims: list[PaymentClaim], tz: tzinfo, through: date | None) -> None:
+    """Set each claim's status from the money matched to it (a tie waiting for the host is not "not found")."""
+    held = {tx.last5 for tx in waiting_for_host(uow)}
+    for claim in claims:
+        got = payments.claim_received(uow, claim)
+        if got and claim.amount is None:
+            member = uow.session.get(Member, claim.member_id)
+            owes = member is not None and payments.account(uow, member).remaining > 0
+            claim.status = "partial" if owes else "matched"
+        elif got and claim.amount is not None and got >= claim.amount:
+            claim.status = "matched"
+        elif got:
+            claim.status = "partial"
+        elif (through is not None and claim.claimed_at is not None and claim.last5 not in held
+              and claim.claimed_at.astimezone(tz).date() <= through):
+            claim.status = "not_found"
+        uow.session.add(claim)
+    uow.session.flush()
+
+
+def _run(uow: UnitOfWork, before: dict[int, Account], campaign_id: int | None) -> Run:
+    """Compare accounts before and after a change."""
+    moved, settled = [], []
+    for old in before.values():
+        new = payments.account(uow, old.member, campaign_id=campaign_id)
+        if new.received != old.received:
+            moved.append(new)
+            if new.received > 0 and new.remaining <= 0 < old.remaining:
+                settled.append(new.member)
+    return Run(tuple(moved), tuple(settled))
+
+
+def open_claims(uow: UnitOfWork) -> list[PaymentClaim]:
+    """Return claims still waiting for (more) money."""
+    stmt = select(PaymentClaim).where(col(PaymentClaim.status).in_(OPEN_CLAIM)).order_by(col(PaymentClaim.id))
+    return list(uow.session.exec(stmt).all())
+
+
+def decide(uow: UnitOfWork, tx_id: int, member_id: int | None, *, host: str, now: datetime, tz: tzinfo) -> Run:
+    """Apply the host's decision on a deposit: give it to a member, or (member None) set it aside."""
+    tx = uow.session.get(BankTransaction, tx_id)
+    if tx is None or tx.direction != "in":
+        raise DomainError(f"找不到入帳編號 #{tx_id}。輸入 /對帳 看看待處理的入帳與編號。")
+    if tx.status == "matched":
+        raise DomainError(f"入帳 #{tx_id} 已經對到成員了。輸入 /對帳 看看目前狀態。")
+    if member_id is None:
+        tx.status, tx.decided_by = "ignored", host
+        uow.session.add(tx)
+        return Run((), ())
+    member = uow.session.get(Member, member_id)
+    if member is None:
+        raise DomainError(f"找不到成員編號 {member_id}。輸入 /未付 看看成員與編號。")
+    before = {member_id: payments.account(uow, member)}
+    claim = next((c for c in open_claims(uow) if c.member_id == member_id and c.last5 == tx.last5), None)
+    _apply(tx, member_id, claim.id if claim else None, None, host, now)
+    uow.session.add(tx)
+    uow.session.flush()
+    if claim is not None:
+        _update_claims(uow, [claim], tz, None)
+    return _run(uow, before, None)
+
+
+def waiting_for_host(uow: UnitOfWork) -> list[BankTransaction]:
+    """Return deposits the host must decide (proposals and ties), oldest first."""
+    stmt = select(BankTransaction).where(col(BankTransaction.status).in_(HOST_DECIDES))
+    return list(uow.session.exec(stmt.order_by(col(BankTransaction.booked_on), col(BankTransaction.id))).all())
+
+
+def unclaimed(uow: UnitOfWork) -> list[BankTransaction]:
+    """Return deposits nobody claimed and nobody could be proposed for."""
+    stmt = select(BankTransaction).where(BankTransaction.status == "unmatched", BankTransaction.direction == "in")
+    return list(uow.session.exec(stmt.order_by(col(BankTransaction.booked_on), col(BankTransaction.id))).all())
+
+
+def candidates_of(tx: BankTransaction) -> list[int]:
+    """Return the member ids a host decision chooses from."""
+    return [int(x) for x in tx.candidates.split(",") if x.strip().isdigit()]

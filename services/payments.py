@@ -1,0 +1,172 @@
+"""Members' transfer claims and each member's payment ledger.
+
+Reconciliation is across a member's campaigns, not per campaign: a member usually pays once for everything
+they owe the host right now. The ledger therefore adds up every non-cancelled campaign the member has
+confirmed items in; money matched to the member fills the oldest campaign first (money reconciled with
+``--campaign`` stays pinned to that campaign). Waitlisted quantities are not due.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from bot.db import UnitOfWork
+from models import BankTransaction, Campaign, Member, OrderLine, PaymentClaim, Setting
+from services import order_book
+from services.errors import DomainError
+from services.reconcile import ClaimState, PaymentStatus, allocate, status_of
+
+OPEN_CLAIM = ("claimed", "partial", "not_found")
+NOTIFY_KEY = "payments.notify"
+
+
+class NothingToPay(DomainError):
+    """A member reported a transfer but has no order to pay for."""
+
+
+@dataclass(frozen=True)
+class CampaignDue:
+    """What a member owes for one campaign and what was received for it."""
+
+    campaign: Campaign | None  # None: money left over with no campaign to put it on
+    due: int
+    received: int
+
+
+@dataclass(frozen=True)
+class Account:
+    """A member's payment position over the campaigns in scope."""
+
+    member: Member
+    lines: tuple[CampaignDue, ...]
+    claim: PaymentClaim | None  # the latest claim, if any
+    claim_state: ClaimState
+
+    @property
+    def due(self) -> int:
+        """Return what the member owes in total."""
+        return sum(c.due for c in self.lines)
+
+    @property
+    def received(self) -> int:
+        """Return what was received in total."""
+        return sum(c.received for c in self.lines)
+
+    @property
+    def remaining(self) -> int:
+        """Return what is still to be paid (negative when overpaid)."""
+        return self.due - self.received
+
+    @property
+    def status(self) -> PaymentStatus:
+        """Return the overall payment status."""
+        return status_of(self.due, self.received, self.claim_state)
+
+
+def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
+    """Return the member's due and received per non-cancelled campaign, oldest first."""
+    campaigns = list(reversed(order_book.campaigns_of_member(uow, member_id)))
+    dues = [(c, order_book.amount_due(order_book.member_state(uow, c, member_id))) for c in campaigns]
+    pinned: dict[int, int] = defaultdict(int)
+    free = 0
+    for tx in matched_deposits(uow, member_id):
+        if tx.campaign_id is not None:
+            pinned[tx.campaign_id] += tx.amount
+        else:
+            free += tx.amount
+    spread = allocate([(c.id or 0, due) for c, due in dues], pinned, free)
+    out = [CampaignDue(c, due, spread.get(c.id or 0, 0)) for c, due in dues]
+    if spread.get(None):
+        out.append(CampaignDue(None, 0, spread[None]))
+    return out
+
+
+def matched_deposits(uow: UnitOfWork, member_id: int) -> list[BankTransaction]:
+    """Return the deposits matched to a member."""
+    stmt = select(BankTransaction).where(
+        BankTransaction.matched_member_id == member_id, BankTransaction.status == "matched"
+    )
+    return list(uow.session.exec(stmt.order_by(col(BankTransaction.id))).all())
+
+
+def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) -> Account:
+    """Return a member's account over all their campaigns (or one campaign)."""
+    assert member.id is not None
+    lines = ledger(uow, member.id)
+    if campaign_id is not None:
+        lines = [c for c in lines if c.campaign is not None and c.campaign.id == campaign_id]
+    claims = claims_of(uow, member.id)
+    open_claims = [c for c in claims if c.status in OPEN_CLAIM and claim_received(uow, c) == 0]
+    state: ClaimState = "none"
+    if open_claims:
+        state = "claimed" if any(c.status != "not_found" for c in open_claims) else "not_found"
+    return Account(member, tuple(lines), claims[-1] if claims else None, state)
+
+
+def claims_of(uow: UnitOfWork, member_id: int) -> list[PaymentClaim]:
+    """Return a member's claims, oldest first."""
+    stmt = select(PaymentClaim).where(PaymentClaim.member_id == member_id).order_by(col(PaymentClaim.id))
+    return list(uow.session.exec(stmt).all())
+
+
+def claim_received(uow: UnitOfWork, claim: PaymentClaim) -> int:
+    """Return the money matched to a claim so far."""
+    stmt = select(BankTransaction).where(
+        BankTransaction.matched_claim_id == claim.id, BankTransaction.status == "matched"
+    )
+    return sum(tx.amount for tx in uow.session.exec(stmt).all())
+
+
+def members_with_orders(uow: UnitOfWork, *, campaign_id: int | None = None, group_id: int | None = None) -> list[Member]:
+    """Return members with live lines in non-cancelled campaigns (optionally one campaign or group)."""
+    stmt = (
+        select(Member)
+        .join(OrderLine, col(OrderLine.member_id) == col(Member.id))
+        .join(Campaign, col(Campaign.id) == col(OrderLine.campaign_id))
+        .where(OrderLine.qty > 0, Campaign.status != "cancelled")
+        .distinct()
+        .order_by(col(Member.id))
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(Campaign.id == campaign_id)
+    if group_id is not None:
+        stmt = stmt.where(Campaign.group_id == group_id)
+    return list(uow.session.exec(stmt).all())
+
+
+def record_claim(
+    uow: UnitOfWork, *, member: Member, last5: str, amount: int | None, message_id: str | None, at: datetime
+) -> PaymentClaim:
+    """Record a member's transfer report against what they owe; refuse when they have no order."""
+    assert member.id is not None
+    lines = ledger(uow, member.id)
+    owing = [c for c in lines if c.campaign is not None and c.due > c.received]
+    if not any(c.due for c in lines):
+        raise NothingToPay(
+            "還沒有找到你的訂單喔！請先在團購群組留言喊單（例如「A+1」），截單後再回報匯款後五碼。"
+        )
+    claim = PaymentClaim(
+        member_id=member.id, campaign_id=owing[0].campaign.id if len(owing) == 1 and owing[0].campaign else None,
+        last5=last5, amount=amount, source_message_id=message_id, claimed_at=at,
+    )
+    uow.session.add(claim)
+    uow.session.flush()
+    return claim
+
+
+def notify_enabled(uow: UnitOfWork) -> bool:
+    """Return True when the host lets the bot push payment confirmations (costs quota)."""
+    row = uow.session.exec(select(Setting).where(Setting.scope == "global", Setting.key == NOTIFY_KEY)).first()
+    return row is not None and row.value == "on"
+
+
+def set_notify(uow: UnitOfWork, on: bool) -> None:
+    """Turn pushed payment confirmations on or off."""
+    row = uow.session.exec(select(Setting).where(Setting.scope == "global", Setting.key == NOTIFY_KEY)).first()
+    row = row or Setting(scope="global", key=NOTIFY_KEY)
+    row.value = "on" if on else "off"
+    uow.session.add(row)
