@@ -114,8 +114,9 @@ def reconcile_command(ctx: EventContext, args: str) -> None:
 
 
 def show_state(ctx: EventContext, _rest: list[str]) -> None:
-    """Reply with the reconciliation overview (this group's members when asked in a group)."""
-    ctx.reply(say.summary(payment_report.overview(ctx.uow, group_id=group_scope(ctx))))
+    """Reply with the reconciliation overview (this group's members when asked in a group; buttons only in 1:1)."""
+    text = say.summary(payment_report.overview(ctx.uow, group_id=group_scope(ctx)))
+    ctx.reply(Text(text.text) if ctx.is_group else text)
 
 
 def assign(ctx: EventContext, rest: list[str]) -> None:
