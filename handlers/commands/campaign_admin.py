@@ -10,7 +10,7 @@ from handlers.commands import command
 from handlers.context import EventContext
 from models import Campaign, Group, Member
 from parsers.announcement import AnnouncementError, parse_announcement
-from services import campaigns, directory, order_book
+from services import campaigns, directory, order_book, reminders
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,9 @@ def stats_text(ctx: EventContext, campaign: Campaign) -> str:
     """Return the /統計 text for a campaign."""
     rows = order_book.totals(ctx.uow, campaign)
     members = len(order_book.roster(ctx.uow, campaign))
-    return say.totals_text(campaign, rows, members, ctx.settings.tz)
+    text = say.totals_text(campaign, rows, members, ctx.settings.tz)
+    nps = reminders.nps_summary(ctx.uow, campaign.id or 0)
+    return f"{text}\n{nps}" if nps else text
 
 
 @command("/名單", host_only=True, summary="每位成員訂了什麼、多少錢；或「/名單 標籤:常加班」", usage="[團號|標籤:…|分群:…]")
