@@ -74,23 +74,23 @@ def show_my_answers(ctx: EventContext, _args: str) -> None:
 @keyword("停止提醒", "不要提醒", summary="不再收到補貨等提醒訊息")
 def stop_reminders(ctx: EventContext, _args: str) -> None:
     """Opt the member out of reminders."""
-    if ctx.user_id is None:
-        return
-    member = _member(ctx)
-    member.reminders_opt_out = True
-    ctx.uow.session.add(member)
-    ctx.reply(Text("好的，之後不會再傳補貨提醒給你 🙏 訂單和到貨通知照常。想再收到提醒，輸入「恢復提醒」就可以。"))
+    _set_opt_out(ctx, True, "好的，之後不會再傳補貨提醒給你 🙏 訂單和到貨通知照常。想再收到提醒，輸入「恢復提醒」就可以。")
 
 
 @keyword("恢復提醒", "開啟提醒", summary="重新接收補貨提醒")
 def resume_reminders(ctx: EventContext, _args: str) -> None:
     """Opt the member back in to reminders."""
+    _set_opt_out(ctx, False, "好的，補貨提醒已恢復 😊 我會在你家差不多要補貨前提醒你。不想收到時輸入「停止提醒」。")
+
+
+def _set_opt_out(ctx: EventContext, opt_out: bool, confirmation: str) -> None:
+    """Store the member's reminder choice and confirm it."""
     if ctx.user_id is None:
         return
     member = _member(ctx)
-    member.reminders_opt_out = False
+    member.reminders_opt_out = opt_out
     ctx.uow.session.add(member)
-    ctx.reply(Text("好的，補貨提醒已恢復 😊 我會在你家差不多要補貨前提醒你。不想收到時輸入「停止提醒」。"))
+    ctx.reply(Text(confirmation))
 
 
 def _pending_member(ctx: EventContext) -> Member | None:
