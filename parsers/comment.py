@@ -108,6 +108,8 @@ class CommentParser:
         state = _State()
         for token in tokens:
             kind = token.kind
+            if kind == "pos":  # a bare number before an operator: "A 改成 2 +1 B", "2+1"
+                kind = "num" if state.last != "cancel" and _expects_qty(state) else "ref"
             if kind == "sep":
                 if state.mode == "cancel" and state.items:  # "取消A B+1": A is cancelled, B is added
                     self._on_cancel(state)
@@ -126,7 +128,7 @@ class CommentParser:
             elif kind == "num" and state.last == "cancel":
                 self._on_item(state, self.matcher.by_number(token.number))
             elif kind == "num":
-                if state.last in ("item", "set", "each") and (state.items or state.last == "set"):
+                if _expects_qty(state):
                     self._on_qty(state, "n", token.number)
                 else:
                     state.junk = True
@@ -153,7 +155,7 @@ class CommentParser:
         """Resolve an item-reference token."""
         if token.kind == "code":
             return self.matcher.by_code(token.text)
-        if token.kind == "ref":
+        if token.kind in ("ref", "pos"):
             return self.matcher.by_number(token.number)
         return self.matcher.by_name(token.text)
 
@@ -252,6 +254,11 @@ class CommentParser:
         if match.kind == "ambiguous":
             return None, "ambiguous_item", match.codes
         return None, "unknown_item", self.codes
+
+
+def _expects_qty(state: _State) -> bool:
+    """Whether a plain number here is a quantity: right after items, a set word or "各"."""
+    return state.last in ("item", "set", "each") and (bool(state.items) or state.last == "set")
 
 
 def _cut_question(text: str) -> tuple[str, bool]:

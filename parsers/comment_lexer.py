@@ -13,7 +13,8 @@ UNITS = "包盒份組個顆袋箱尾瓶條罐片串斤件隻支杯碗盤桶粒�
 MAX_QTY_DIGITS = 4
 
 Kind = Literal[
-    "name", "code", "ref", "qty", "num", "cancel", "set", "each", "all", "want", "span", "word", "junk", "sep"
+    "name", "code", "ref", "pos", "qty", "num", "cancel", "set", "each", "all", "want", "span", "word", "junk",
+    "sep",
 ]
 
 
@@ -54,7 +55,7 @@ _OP_AHEAD = r"(?=\s*(?:[+\-*×]|X\s*\d|加|改)|取消|不要)"
 _TOKEN_TEMPLATE = rf"""
     (?P<sep>[^\w#()+\-*×]+)
     |(?P<ref>第\s*(?P<r1>{_NUM})\s*[項個樣款號]?|編號\s*(?P<r2>\d+)|\#\s*(?P<r3>\d+)
-        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d+)\s*號{_OP_AHEAD}|(?<![改成為A-Z\d])(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
+        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d+)\s*號{_OP_AHEAD}|(?<![A-Z\d])(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
     |(?P<qty>(?P<op>[+加]|[X*×]|-|減)\s*(?P<on>{_NUM})(?:\s*(?P<ou>[{UNITS}]))?)
     |(?P<count>(?P<cn>{_NUM})\s*(?P<cu>[{UNITS}]))
     |(?P<cancel>取消|不要了|不用了|不要(?=$|[^\w]|[A-Z])|不訂了|退訂|刪除|刪掉|移除|撤單|退出)
@@ -130,7 +131,9 @@ def _make_token(kind: str | None, match: re.Match[str]) -> Token:
     if kind == "ref":
         if match.group("r4") is not None and not match.group("r4").isdigit():
             return Token("code", match.group("r4"))
-        raw = next(group for group in match.group("r1", "r2", "r3", "r4", "r5", "r6") if group)
+        if match.group("r6") is not None:  # "2+1": item 2, unless the grammar wants a quantity here
+            return Token("pos", match.group("r6"), int(match.group("r6")))
+        raw = next(group for group in match.group("r1", "r2", "r3", "r4", "r5") if group)
         number = cn_to_int(raw)
         return Token("ref", raw, number) if number is not None else Token("junk", raw)
     if kind == "num":
