@@ -376,6 +376,9 @@ def test_nps_answer_is_stored_and_summarised(
     before = len(messenger.replies)
     assert webhook.post(body(stray)).status_code == 200
     assert len(messenger.replies) == before  # no question was asked: not an answer
+    host_stats = text_event("/統計 1", user_id=HOST_ID, ts=ms(taipei(2026, 3, 3, 13)))
+    assert webhook.post(body(host_stats)).status_code == 200
+    assert "NPS +33" in messenger.reply_texts()[-1]  # /統計 shows the campaign's recommendation score
 
 
 def test_learning_follows_the_household_after_a_few_purchases(engine: Engine) -> None:
@@ -409,6 +412,3 @@ def test_preview_lists_who_is_due_and_why(engine: Engine, settings: Settings, we
     event = text_event("/提醒 預覽", user_id=member_id(1), group_id=None)
     assert webhook.post(body(event)).status_code == 200
     assert "只有團主" in messenger.reply_texts()[-1]
-    host_stats = text_event("/統計 1", user_id=HOST_ID, ts=ms(taipei(2026, 3, 3, 13)))
-    assert webhook.post(body(host_stats)).status_code == 200
-    assert "NPS +33" in messenger.reply_texts()[-1]  # /統計 shows the campaign's recommendation score
