@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.db import UnitOfWork
 from models import Campaign, Item, Member, OrderChange, OrderLine
@@ -156,47 +157,53 @@ def lock_campaign(uow: UnitOfWork, campaign_id: int) -> Campaign:
 
 
 def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
-    """Re-allocate limited stock: confirmed stays confirmed, freed stock goes to the waitlist in send order."""
+    """Re-allocate limited stock: confirmed stays confirmed, freed stock goes to the waitlist in send order.
+
+    Only lines that can change are loaded (a SUM gives the stock in use), so a comment costs the same whether the
+    item has ten lines or thousands.
+    """
     promotions: list[Promotion] = []
     for item in items:
         assert item.id is not None
-        lines = list(
-            uow.session.exec(
-                select(OrderLine)
-                .where(OrderLine.item_id == item.id, OrderLine.qty > 0)
-                .order_by(col(OrderLine.sent_at), col(OrderLine.id))
-            ).all()
-        )
+        live = (OrderLine.item_id == item.id, col(OrderLine.qty) > 0)
+        for line in _lines(uow, *live, col(OrderLine.confirmed_qty) > col(OrderLine.qty)):
+            line.confirmed_qty = line.qty
+            uow.session.add(line)
         if item.stock_limit is None:
-            for line in lines:
-                if line.confirmed_qty != line.qty:
-                    line.confirmed_qty = line.qty
-                    uow.session.add(line)
+            for line in _lines(uow, *live, col(OrderLine.confirmed_qty) != col(OrderLine.qty)):
+                line.confirmed_qty = line.qty
+                uow.session.add(line)
             continue
-        for line in lines:
-            line.confirmed_qty = min(line.confirmed_qty, line.qty)
-        used = sum(line.confirmed_qty for line in lines)
-        for line in reversed(lines):  # the limit was lowered: the latest give way first
-            if used <= item.stock_limit:
-                break
-            give = min(line.confirmed_qty, used - item.stock_limit)
-            line.confirmed_qty -= give
-            used -= give
+        used = int(uow.session.exec(select(func.coalesce(func.sum(OrderLine.confirmed_qty), 0)).where(*live)).one())
+        if used > item.stock_limit:  # the limit was lowered: the latest give way first
+            for line in _lines(uow, *live, col(OrderLine.confirmed_qty) > 0, newest_first=True):
+                if used <= item.stock_limit:
+                    break
+                give = min(line.confirmed_qty, used - item.stock_limit)
+                line.confirmed_qty -= give
+                used -= give
+                uow.session.add(line)
         free = item.stock_limit - used
         gained: dict[int, int] = defaultdict(int)
-        for line in lines:
-            if free <= 0:
-                break
-            take = min(line.qty - line.confirmed_qty, free)
-            if take > 0:
+        if free > 0:
+            for line in _lines(uow, *live, col(OrderLine.qty) > col(OrderLine.confirmed_qty)):
+                if free <= 0:
+                    break
+                take = min(line.qty - line.confirmed_qty, free)
                 line.confirmed_qty += take
                 free -= take
                 gained[line.member_id] += take
-        for line in lines:
-            uow.session.add(line)
+                uow.session.add(line)
         promotions.extend(Promotion(member_id=m, item=item, qty=q) for m, q in gained.items())
     uow.session.flush()
     return promotions
+
+
+def _lines(uow: UnitOfWork, *where: Any, newest_first: bool = False) -> list[OrderLine]:
+    """Return the order lines matching ``where`` in send order (or newest first)."""
+    order = (col(OrderLine.sent_at).desc(), col(OrderLine.id).desc()) if newest_first else (
+        col(OrderLine.sent_at), col(OrderLine.id))
+    return list(uow.session.exec(select(OrderLine).where(*where).order_by(*order)).all())
 
 
 def _items(uow: UnitOfWork, campaign_id: int) -> list[Item]:
