@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -11,30 +12,37 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot import writer_lock
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (UnitOfWork can ask for less)
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        database = make_url(url).database
+        args = {"check_same_thread": False, "timeout": LOCK_TIMEOUT_S, **writer_lock.connect_args(database)}
+        engine = create_engine(url, connect_args=args)
+        _configure_sqlite(engine, writer_lock.writer_lock_for(database) if "factory" in args and database else None)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Make SQLite behave under concurrent writers: WAL, foreign keys, BEGIN IMMEDIATE."""
+def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> None:
+    """Make SQLite behave under concurrent writers: WAL, foreign keys, writers queued, BEGIN IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" hook below issue BEGIN
+        if lock is not None:
+            dbapi_conn.writer_lock = lock
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -44,19 +52,37 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Take the write lock up front so two transactions never deadlock upgrading read → write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock up front so two transactions never deadlock upgrading read → write;
+        # queue for it first (bot.writer_lock) so it passes from writer to writer without busy-waiting.
+        options = conn.get_execution_options()
+        timeout_s = float(options.get("lock_timeout_s", LOCK_TIMEOUT_S))
+        dbapi_conn = conn.connection.dbapi_connection
+        started = time.monotonic()
+        if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, options.get("lock_priority", "normal")):
+            raise OperationalError("BEGIN IMMEDIATE", None, Exception(f"database write lock not free within {timeout_s}s"))
+        try:
+            budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={budget_ms}")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            getattr(dbapi_conn, "give_writer_lock", lambda: None)()
+            raise
 
 
 class UnitOfWork:
     """One database session for one event, command or job: commit explicitly, roll back otherwise."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, lock_priority: str = "normal") -> None:
         self.engine = engine
+        # SQLite: give up waiting for the write lock after lock_timeout_s; "urgent" writers (the webhook) go before
+        # "background" ones (event processing) — see bot.writer_lock.
+        self.lock_options: dict[str, Any] = {"lock_priority": lock_priority}
+        if lock_timeout_s is not None:
+            self.lock_options["lock_timeout_s"] = lock_timeout_s
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        self.session = Session(self.engine, expire_on_commit=False)
+        self.session = Session(self.engine.execution_options(**self.lock_options), expire_on_commit=False)
         return self
 
     def __exit__(

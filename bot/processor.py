@@ -38,7 +38,7 @@ class EventProcessor:
         return False
 
     def _process_one(self) -> bool:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, lock_priority="background") as uow:  # SQLite: stored webhooks go first
             row = inbox.claim_next(uow)
             if row is None:
                 return False

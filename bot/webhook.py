@@ -18,6 +18,7 @@ from services import inbox
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
 MAX_BODY = 1_000_000
+STORE_TIMEOUT_S = 1.5  # LINE waits 2 s: better a 503 it redelivers than an answer it no longer waits for
 
 
 def runtime() -> Runtime:
@@ -49,7 +50,7 @@ def callback() -> ResponseReturnValue:
     if not events:
         return "OK"  # LINE's connection check
     try:
-        with UnitOfWork(rt.engine) as uow:
+        with UnitOfWork(rt.engine, lock_timeout_s=STORE_TIMEOUT_S, lock_priority="urgent") as uow:
             result = inbox.record(uow, events)
             uow.commit()
     except SQLAlchemyError:
