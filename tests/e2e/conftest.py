@@ -67,49 +67,65 @@ class RunningBot:
         return self.log_path.read_text(errors="replace")
 
 
+def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Run a server command in its own process group, its output going to ``log_path``."""
+    with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Run ``groupbuy serve`` (migrate + gunicorn with the Procfile's settings) in the background."""
     exe = Path(sys.executable).with_name("groupbuy")
-    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    return spawn([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env, log_path)
+
+
+def bot_env(line_api_base_url: str, database_url: str) -> dict[str, str]:
+    """Return the environment of a bot served against the fake LINE platform and ``database_url``."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "GROUPBUY_", "DATABASE_URL", "WEB_CONCURRENCY"))
+    }
+    env.update(
+        LINE_CHANNEL_SECRET=E2E_SECRET, LINE_CHANNEL_ACCESS_TOKEN=E2E_TOKEN, LINE_API_BASE_URL=line_api_base_url,
+        DATABASE_URL=database_url, GROUPBUY_ADMINS=E2E_HOST,
+    )
+    return env
+
+
+def is_healthy(url: str) -> bool:
+    """Return True when the server at ``url`` answers ``/healthz`` with 200."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a spawned server and its workers: SIGTERM to its process group, SIGKILL if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+    except ProcessLookupError:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
 
 
 @pytest.fixture
 def gunicorn_bot(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
     """Serve the bot with real gunicorn against the fake LINE platform and the test database."""
     port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "GROUPBUY_", "DATABASE_URL", "WEB_CONCURRENCY"))
-    }
-    env.update(
-        LINE_CHANNEL_SECRET=E2E_SECRET, LINE_CHANNEL_ACCESS_TOKEN=E2E_TOKEN, LINE_API_BASE_URL=fake_line.base_url,
-        DATABASE_URL=database_url, GROUPBUY_ADMINS=E2E_HOST,
-    )
     log_path = tmp_path / "gunicorn.log"
-    process = start_gunicorn(env, port, log_path)
+    process = start_gunicorn(bot_env(fake_line.base_url, database_url), port, log_path)
     url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:
-                return bool(resp.status == 200)
-        except OSError:
-            return False
-
-    if not wait_until(healthy, timeout=30):
+    if not wait_until(lambda: is_healthy(url), timeout=30):
         process.kill()
         pytest.fail("gunicorn did not become healthy:\n" + log_path.read_text(errors="replace"))
     bot = RunningBot(url=url, process=process, log_path=log_path,
                      sender=WebhookSender(f"{url}/callback", E2E_SECRET), events=EventFactory(fake_line.platform))
     yield bot
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    stop(process)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,0 +1,512 @@
+"""A webhook burst and its ground truth: shared by ``bench/webhook_*.py`` and ``tests/e2e/test_burst.py``.
+
+The burst is built from the comment forms of the parser corpus (``comments.tsv``), sent by concurrent lanes the
+way LINE delivers (signed bodies, some carrying several events, some redelivered, every body that did not get a 200
+sent again), and checked against an order book computed here from what was sent: in send-time order, honouring
+the stock limit, without any of the bot's code.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from linebot.v3.webhook import SignatureValidator
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from bot.fakeline import EventFactory, FakeLinePlatform, WebhookSender, as_redelivery, encode, sign, webhook_body
+from tests.e2e.conftest import (
+    E2E_GROUP,
+    E2E_HOST,
+    E2E_SECRET,
+    bot_env,
+    free_port,
+    is_healthy,
+    spawn,
+    start_gunicorn,
+    stop,
+    wait_until,
+)
+from tests.factories.campaigns import HOTPOT, at
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "unit" / "parsers" / "corpus" / "comments.tsv"
+ITEMS = ("A", "B", "C")  # HOTPOT's items; C is the limited one
+LIMITED = "C"
+# Corpus forms whose meaning against HOTPOT differs from the corpus' "dumplings" campaign (other item names),
+# and "none" rows another interpreter may take (payment reports).
+NOT_HOTPOT = ("鮮蝦", "鲜虾", "湯", "好吃", "匯", "轉帳", "碼")
+STEP_MS = 7  # send-time distance between consecutive comments of a burst
+Step = tuple[str, str | None, int | None]  # (add|set|remove|cancel, item code or None, quantity or None)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A comment text and what it means (from the corpus' expected column)."""
+
+    text: str
+    steps: tuple[Step, ...]
+
+
+def load_forms() -> list[Form]:
+    """Return the corpus' order and chit-chat comments that mean the same against HOTPOT."""
+    forms = []
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        campaign, comment, expected = line.split("\t")
+        words = expected.split()
+        if campaign != "dumplings" or words[0] not in ("order", "none") or any(w in comment for w in NOT_HOTPOT):
+            continue
+        steps = []
+        for word in words[1:]:
+            action, item, *qty = word.split(":")
+            steps.append((action, None if item == "-" else item, int(qty[0]) if qty else None))
+        forms.append(Form(comment.replace("\\n", "\n"), tuple(steps)))
+    return forms
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment event that was sent."""
+
+    event_id: str
+    member: str
+    timestamp: int
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Post:
+    """One webhook POST a lane makes: a signed body and its redelivery form."""
+
+    raw: bytes
+    signature: str
+    redelivery: bytes
+    redelivery_signature: str
+    events: int
+    due_s: float  # when to send it, from the start of the burst (used with a rate)
+    duplicate: bool  # a second delivery of a body already sent
+
+
+@dataclass
+class Burst:
+    """Comments (in send-time order) and the POSTs of each sender lane."""
+
+    comments: list[Comment]
+    lanes: list[list[Post]]
+
+    @property
+    def posts(self) -> int:
+        """Return how many POSTs the burst makes (without retries)."""
+        return sum(len(lane) for lane in self.lanes)
+
+
+def make_burst(
+    factory: EventFactory, *, members: list[str], events: int, senders: int, secret: str = E2E_SECRET,
+    start_ms: int = at(2, 9), rate: float | None = None, multi_share: float = 0.2, redeliver_share: float = 0.1, seed: int = 7,
+) -> Burst:
+    """Build ``events`` comments from ``members``; each member's comments go through one lane, in send order."""
+    rng = random.Random(seed)
+    forms = load_forms()
+    orders = [f for f in forms if f.steps]
+    chat = [f for f in forms if not f.steps]
+    lane_members = [members[k::senders] for k in range(senders)]
+    comments: list[Comment] = []
+    lanes: list[list[Post]] = [[] for _ in range(senders)]
+    later: list[list[tuple[int, Post]]] = [[] for _ in range(senders)]  # redeliveries waiting a few bodies
+    while len(comments) < events:
+        lane = rng.randrange(senders)
+        size = min(events - len(comments), 1 if rng.random() >= multi_share else rng.randint(2, 4))
+        body_events = []
+        for _ in range(size):
+            member = rng.choice(lane_members[lane])
+            form = rng.choice(orders) if rng.random() < 0.9 else rng.choice(chat)
+            ts = start_ms + len(comments) * STEP_MS
+            event = factory.text(form.text, user_id=member, group_id=E2E_GROUP, timestamp_ms=ts)
+            comments.append(Comment(event["webhookEventId"], member, ts, form.steps))
+            body_events.append(event)
+        due = (len(comments) - size) / rate if rate else 0.0
+        post = _post(webhook_body(body_events), secret, due, duplicate=False)
+        waiting = later[lane]
+        for entry in list(waiting):
+            if entry[0] <= 0:
+                lanes[lane].append(replace(entry[1], due_s=due))
+                waiting.remove(entry)
+        later[lane] = [(n - 1, p) for n, p in waiting]
+        lanes[lane].append(post)
+        if rng.random() < redeliver_share:
+            again = replace(post, raw=post.redelivery, signature=post.redelivery_signature, duplicate=True)
+            later[lane].append((rng.randint(0, 3), again))
+    for lane, waiting in enumerate(later):
+        lanes[lane].extend(p for _, p in waiting)
+    return Burst(comments, lanes)
+
+
+def _post(body: dict[str, Any], secret: str, due_s: float, *, duplicate: bool) -> Post:
+    raw, again = encode(body), encode(as_redelivery(body))
+    return Post(raw, sign(raw, secret), again, sign(again, secret), len(body["events"]), due_s, duplicate)
+
+
+# -- ground truth --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    member: str
+    qty: int
+    confirmed: int = 0
+
+
+Book = dict[tuple[str, str], tuple[int, int]]  # (member, item) -> (quantity, confirmed quantity)
+
+
+def expected_book(comments: list[Comment], limits: dict[str, int | None]) -> Book:
+    """Apply the comments in send-time order: lines per comment, newest reduced first, stock in send order."""
+    lines: dict[str, list[_Line]] = {item: [] for item in limits}
+    for comment in sorted(comments, key=lambda c: c.timestamp):
+        touched = set()
+        for action, code, qty in comment.steps:
+            for item in [code] if code else (list(limits) if action == "cancel" else []):
+                mine = [ln for ln in lines[item] if ln.member == comment.member and ln.qty > 0]
+                total = sum(ln.qty for ln in mine)
+                delta = {"add": qty or 0, "set": (qty or 0) - total, "remove": -min(qty or 0, total)}.get(action, -total)
+                if delta > 0:
+                    lines[item].append(_Line(comment.member, delta))
+                for ln in reversed(mine if delta < 0 else []):
+                    take = min(ln.qty, -delta)
+                    ln.qty, delta = ln.qty - take, delta + take
+                    ln.confirmed = min(ln.confirmed, ln.qty)
+                touched.add(item)
+        for item in touched:
+            limit = limits[item]
+            free = None if limit is None else limit - sum(ln.confirmed for ln in lines[item])
+            for ln in lines[item]:
+                take = ln.qty - ln.confirmed if free is None else min(ln.qty - ln.confirmed, free)
+                ln.confirmed += take
+                free = None if free is None else free - take
+    book: dict[tuple[str, str], list[int]] = {}
+    for item, item_lines in lines.items():
+        for ln in item_lines:
+            if ln.qty:
+                entry = book.setdefault((ln.member, item), [0, 0])
+                entry[0] += ln.qty
+                entry[1] += ln.confirmed
+    return {key: (q, c) for key, (q, c) in book.items()}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The bot's book against the ground truth, and the inbox's state."""
+
+    lost: int  # quantities sent but missing from the book
+    doubled: int  # quantities in the book beyond what was sent
+    oversold: int  # confirmed beyond the stock limit
+    out_of_order: int  # limited stock confirmed to a later comment than the ground truth (not an invariant)
+    not_stored: int  # sent events missing from the inbox
+    failed: int  # events parked as failed
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing was lost, doubled or oversold."""
+        return not (self.lost or self.doubled or self.oversold or self.not_stored or self.failed)
+
+
+def actual_book(engine: Engine, campaign_id: int) -> Book:
+    """Return the bot's order book of a campaign by member and item code."""
+    query = text(
+        "SELECT m.line_user_id, i.code, SUM(l.qty), SUM(l.confirmed_qty) FROM order_lines l "
+        "JOIN members m ON m.id = l.member_id JOIN items i ON i.id = l.item_id "
+        "WHERE l.campaign_id = :c AND l.qty > 0 GROUP BY m.line_user_id, i.code"
+    )
+    with engine.connect() as conn:
+        return {(m, code): (int(q), int(c)) for m, code, q, c in conn.execute(query, {"c": campaign_id})}
+
+
+def verdict(engine: Engine, campaign_id: int, comments: list[Comment], limits: dict[str, int | None]) -> Verdict:
+    """Compare the bot's book and inbox with what was sent."""
+    want, got = expected_book(comments, limits), actual_book(engine, campaign_id)
+    keys = set(want) | set(got)
+    diff = [(got.get(k, (0, 0))[0] - want.get(k, (0, 0))[0]) for k in keys]
+    oversold = sum(max(0, c - q) for q, c in got.values())
+    for item, limit in limits.items():
+        if limit is not None:
+            oversold += max(0, sum(c for (_, i), (_, c) in got.items() if i == item) - limit)
+    out_of_order = sum(max(0, got.get(k, (0, 0))[1] - want.get(k, (0, 0))[1]) for k in keys if k[1] == LIMITED)
+    with engine.connect() as conn:
+        stored: dict[str, str] = dict(conn.execute(text("SELECT webhook_event_id, status FROM webhook_events")).all())
+    return Verdict(
+        lost=sum(-d for d in diff if d < 0), doubled=sum(d for d in diff if d > 0), oversold=oversold,
+        out_of_order=out_of_order, not_stored=sum(c.event_id not in stored for c in comments),
+        failed=sum(s == "failed" for s in stored.values()),
+    )
+
+
+def wait_applied(engine: Engine, count: int, timeout_s: float) -> bool:
+    """Wait until ``count`` events are stored and none is pending; return False on timeout."""
+    query = text("SELECT COUNT(*), SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) FROM webhook_events")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with engine.connect() as conn:
+                stored, pending = conn.execute(query).one()
+        except OperationalError:  # the database is down for a moment (a fault scenario)
+            stored, pending = 0, 1
+        if stored >= count and not pending:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# -- sending -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """What the lanes saw: answers, latencies, retries."""
+
+    elapsed_s: float = 0.0
+    events: int = 0  # distinct events acknowledged (first deliveries)
+    statuses: Counter[int] = field(default_factory=Counter)  # 0 = no answer (connection refused/reset, timeout)
+    latencies: list[float] = field(default_factory=list)  # of every answered POST, seconds
+    retries: int = 0
+    gave_up: int = 0  # bodies never acknowledged before the deadline
+
+    def percentile(self, p: float) -> float:
+        """Return the p-th percentile acknowledgement latency in ms."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    @property
+    def server_errors(self) -> int:
+        """Return how many POSTs were answered 5xx."""
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+def send_burst(
+    url: str, burst: Burst, *, deadline_s: float = 120.0, paced: bool = False, fault: Callable[[Sent], None] | None = None,
+) -> Sent:
+    """POST every body from its lane (one keep-alive connection each); redeliver until 200 or the deadline.
+
+    ``fault`` runs in its own thread alongside the lanes with the live counts (to break something mid-burst).
+    """
+    target = urllib.parse.urlsplit(url)
+    host, port = target.hostname or "", target.port
+    assert host == "127.0.0.1", "bursts are sent to loopback only"
+    sent, lock = Sent(), threading.Lock()
+    start = time.monotonic()
+    deadline = start + deadline_s
+
+    def lane(posts: list[Post]) -> None:
+        conn: http.client.HTTPConnection | None = None
+        for post in posts:
+            if paced:
+                time.sleep(max(0.0, start + post.due_s - time.monotonic()))
+            raw, signature, backoff = post.raw, post.signature, 0.1
+            while True:
+                if conn is None:
+                    conn = http.client.HTTPConnection(host, port, timeout=10)
+                began = time.monotonic()
+                try:
+                    conn.request("POST", target.path, body=raw, headers={
+                        "Content-Type": "application/json; charset=utf-8", "X-Line-Signature": signature,
+                        "User-Agent": "LineBotWebhook/2.0"})
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn, status = None, 0
+                took = time.monotonic() - began
+                with lock:
+                    sent.statuses[status] += 1
+                    if status:
+                        sent.latencies.append(took)
+                    if status == 200 and not post.duplicate:
+                        sent.events += post.events
+                if status == 200:
+                    break
+                if time.monotonic() > deadline:
+                    with lock:
+                        sent.gave_up += 1
+                    break
+                with lock:
+                    sent.retries += 1
+                time.sleep(backoff)  # LINE redelivers later, marked as a redelivery
+                raw, signature, backoff = post.redelivery, post.redelivery_signature, min(backoff * 2, 1.0)
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=lane, args=(posts,), daemon=True) for posts in burst.lanes]
+    for thread in threads:
+        thread.start()
+    breaker = threading.Thread(target=fault, args=(sent,), daemon=True) if fault else None
+    if breaker is not None:
+        breaker.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline + 15 - time.monotonic()))
+    sent.elapsed_s = time.monotonic() - start
+    if breaker is not None:
+        breaker.join(max(0.0, deadline + 30 - time.monotonic()))
+    return sent
+
+
+def when_acknowledged(share: float, total: int, action: Callable[[], None]) -> Callable[[Sent], None]:
+    """Return a fault that runs ``action`` once ``share`` of ``total`` events were acknowledged."""
+
+    def fault(sent: Sent) -> None:
+        wait_until(lambda: sent.events >= share * total, timeout=120, interval=0.01)
+        action()
+
+    return fault
+
+
+def kill_a_worker(master_pid: int) -> Callable[[], None]:
+    """Return an action that kills one worker of a gunicorn master with SIGKILL (the master starts another)."""
+
+    def kill() -> None:
+        pids = worker_pids(master_pid)
+        assert pids, "no gunicorn worker to kill"
+        os.kill(pids[0], signal.SIGKILL)
+
+    return kill
+
+
+# -- the group, the servers, the database ---------------------------------------------------------------------
+
+
+def add_members(platform: FakeLinePlatform, count: int) -> list[str]:
+    """Register ``count`` members (not friends of the bot) in the e2e group, with the host."""
+    members = [f"Uburst{n:026d}" for n in range(count)]
+    for n, member in enumerate(members):
+        platform.add_user(member, f"團員{n}", friend=False)
+    platform.add_group(E2E_GROUP, "團購壓力測試群", [E2E_HOST, *members])
+    return members
+
+
+@dataclass
+class Served:
+    """The bot (``groupbuy serve``) or the bare endpoint under gunicorn, on a loopback port."""
+
+    kind: str  # "bot" | "bare"
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Served:
+        """Start the server and wait until it answers ``/healthz``."""
+        if self.kind == "bot":
+            self.process = start_gunicorn(self.env, self.port, self.log_path)
+        else:
+            self.process = spawn(bare_command(self.port), self.env, self.log_path)
+        if not wait_until(lambda: is_healthy(self.url), timeout=60):
+            self.stop()
+            raise RuntimeError(f"{self.kind} server did not start; see {self.log_path}")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and its workers."""
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+def serve(kind: str, line_api_base_url: str, database_url: str, log_path: Path) -> Served:
+    """Start the bot or the bare endpoint with the Procfile's gunicorn settings."""
+    return Served(kind, bot_env(line_api_base_url, database_url), log_path).start()
+
+
+def open_campaign(url: str, platform: FakeLinePlatform, engine: Engine, *, limit: int) -> int:
+    """Have the host open HOTPOT (item C limited to ``limit``) and return the campaign's id."""
+    announcement = HOTPOT.replace("限量30盒", f"限量{limit}盒")
+    event = EventFactory(platform).text(announcement, user_id=E2E_HOST, group_id=E2E_GROUP, timestamp_ms=at(1, 10))
+    status = WebhookSender(f"{url}/callback", E2E_SECRET).send(event).status
+    if status != 200 or not wait_until(lambda: campaign_id(engine) is not None, timeout=30):
+        raise RuntimeError(f"the campaign was not opened (webhook answered {status})")
+    found = campaign_id(engine)
+    assert found is not None
+    return found
+
+
+def campaign_id(engine: Engine) -> int | None:
+    """Return the newest campaign's id."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT MAX(id) FROM campaigns")).scalar()
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """Return the pids of a gunicorn master's workers."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in children.split()]
+
+
+def bare_app() -> Flask:
+    """Return the ceiling's app: verify the signature, answer 200 (``gunicorn 'tests.e2e.burst:bare_app()'``)."""
+    app = Flask(__name__)
+    validator = SignatureValidator(os.environ["LINE_CHANNEL_SECRET"])
+
+    @app.post("/callback")
+    def callback() -> tuple[str, int]:
+        body = request.get_data(as_text=True)
+        return ("OK", 200) if validator.validate(body, request.headers.get("X-Line-Signature", "")) else ("bad", 400)
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    return app
+
+
+def bare_command(port: int) -> list[str]:
+    """Return the command serving ``bare_app`` under the Procfile's gunicorn settings."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    return [gunicorn, "--chdir", str(ROOT), "-c", "python:bot.gunicorn_conf", "-b", f"127.0.0.1:{port}",
+            "tests.e2e.burst:bare_app()"]
+
+
+@contextmanager
+def scratch_database(kind: str, directory: Path) -> Iterator[str]:
+    """Yield the URL of a new empty database (a SQLite file, or a PostgreSQL database dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / f'burst-{uuid.uuid4().hex[:10]}.db'}"
+        return
+    url = make_url(os.environ.get("GROUPBUY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    name = f"groupbuy_burst_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)  # survives a server restart
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
