@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.demo import Demo
 from bot.fakeline import EventFactory, FakeLineServer, WebhookSender
 
 E2E_SECRET = "e2e-channel-secret-0123456789"
@@ -158,3 +159,12 @@ def say_as(page: Any, who: str, text: str) -> None:
     page.locator(f".person[data-name='{who}']").click()
     page.fill("#text", text)
     page.press("#text", "Enter")
+
+
+@pytest.fixture
+def demo(database_url: str) -> Iterator[Demo]:
+    """Run ``groupbuy demo`` (the bot + the LINE simulator) on free ports against the test database."""
+    running = Demo(database_url=database_url, simulator_port=0, bot_port=0)
+    running.start()
+    yield running
+    running.stop()

@@ -23,15 +23,6 @@ C. 手工蛋捲 $250/盒 限量3盒
 
 
 @pytest.fixture
-def demo(database_url: str) -> Iterator[Demo]:
-    """Run the demo (bot + simulator) on free ports against the test database."""
-    running = Demo(database_url=database_url, simulator_port=0, bot_port=0)
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def page(demo: Demo) -> Iterator[Any]:
     """Open the simulator page in headless Chromium."""
     assert demo.simulator is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.e2e
 GROUP = demo_cast().group_id
 MEI = "Udemo00000000000000000000000mei01"
 MING = "Udemo0000000000000000000000ming02"
-
-
-@pytest.fixture
-def demo(database_url: str) -> Iterator[Demo]:
-    """Run the demo on free ports."""
-    running = Demo(database_url=database_url, simulator_port=0, bot_port=0)
-    running.start()
-    yield running
-    running.stop()
 
 
 def post(demo: Demo, path: str, data: bytes, content_type: str) -> dict:
