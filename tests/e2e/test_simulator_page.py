@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,10 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.fakeline import FakeLineServer
+from bot.fakeline.server import serving
 from bot.simulator import build_simulator_server, demo_cast
 from tests.e2e.conftest import chromium_page, needs_chromium, say_as
 
@@ -111,12 +110,8 @@ class StandInBot:
 def stand_in_bot() -> Iterator[tuple[str, StandInBot]]:
     """Serve the stand-in bot's webhook on a free port."""
     bot = StandInBot()
-    server = make_server("127.0.0.1", 0, bot, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/callback", bot
-    server.shutdown()
-    server.server_close()
+    with serving(bot) as url:
+        yield f"{url}/callback", bot
 
 
 @pytest.fixture

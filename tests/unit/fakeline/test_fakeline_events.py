@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,11 +26,11 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
     UnsendEvent,
 )
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.fakeline import EventFactory, FakeLinePlatform, Mention, WebhookSender, encode, sign, webhook_body
 from bot.fakeline.openapi import OpenApiValidator, default_spec_path
+from bot.fakeline.server import serving
 from bot.fakeline.ulid import is_ulid
 
 SAMPLE_PATH = "/work/shared/line-samples/webhook-events.json"
@@ -161,12 +160,8 @@ class _Recorder:
 def bot() -> Iterator[tuple[str, _Recorder]]:
     """Serve a recording webhook endpoint."""
     recorder = _Recorder()
-    server = make_server("127.0.0.1", 0, recorder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/callback", recorder
-    server.shutdown()
-    server.server_close()
+    with serving(recorder) as url:
+        yield f"{url}/callback", recorder
 
 
 def test_sender_signs_and_redelivers_the_same_events(platform: FakeLinePlatform, bot: tuple[str, _Recorder]) -> None:

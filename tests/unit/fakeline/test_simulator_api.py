@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from linebot.v3.webhook import WebhookParser
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.fakeline import FakeLineServer
+from bot.fakeline.server import serving
 from bot.simulator import build_simulator_server, demo_cast
 
 SECRET = "sim-secret"
@@ -44,12 +43,8 @@ class _Bot:
 def bot() -> Iterator[tuple[str, _Bot]]:
     """Serve a recording bot."""
     recorder = _Bot()
-    server = make_server("127.0.0.1", 0, recorder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/callback", recorder
-    server.shutdown()
-    server.server_close()
+    with serving(recorder) as url:
+        yield f"{url}/callback", recorder
 
 
 @pytest.fixture
