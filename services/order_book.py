@@ -18,6 +18,7 @@ from sqlmodel import col, func, select
 from bot.db import UnitOfWork
 from models import Campaign, Item, Member, OrderChange, OrderLine
 from parsers.comment import Intent
+from services.campaigns import items_of, lock
 
 MAX_QTY = 999
 
@@ -70,8 +71,8 @@ def apply_intents(
 ) -> Applied:
     """Apply add/set/remove/cancel intents from one message; reallocate stock of touched items."""
     assert campaign.id is not None and member.id is not None
-    lock_campaign(uow, campaign.id)
-    items = {it.code: it for it in _items(uow, campaign.id)}
+    lock(uow, campaign.id)
+    items = {it.code: it for it in items_of(uow, campaign.id)}
     touched: set[int] = set()
     for intent in intents:
         targets = [items[intent.item]] if intent.item in items else []
@@ -132,7 +133,7 @@ def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, i
         return None, None, []
     first_line = uow.session.get(OrderLine, changes[0].line_id)
     assert first_line is not None
-    campaign = lock_campaign(uow, first_line.campaign_id)
+    campaign = lock(uow, first_line.campaign_id)
     touched_items: set[int] = set()
     member_id = first_line.member_id
     for change in sorted(changes, key=lambda c: c.id or 0, reverse=True):
@@ -147,13 +148,6 @@ def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, i
     items = [it for it in (uow.session.get(Item, i) for i in touched_items) if it is not None]
     promotions = allocate(uow, items)
     return campaign, member_id, [p for p in promotions if p.member_id != member_id]
-
-
-def lock_campaign(uow: UnitOfWork, campaign_id: int) -> Campaign:
-    """Lock a campaign for the rest of the transaction (see services.campaigns.lock)."""
-    from services.campaigns import lock
-
-    return lock(uow, campaign_id)
 
 
 def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
@@ -206,15 +200,11 @@ def _lines(uow: UnitOfWork, *where: Any, newest_first: bool = False) -> list[Ord
     return list(uow.session.exec(select(OrderLine).where(*where).order_by(*order)).all())
 
 
-def _items(uow: UnitOfWork, campaign_id: int) -> list[Item]:
-    return list(uow.session.exec(select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))))
-
-
 def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[ItemState]:
     """Return what a member has of each item in a campaign (items with nothing are left out)."""
     assert campaign.id is not None
     out: list[ItemState] = []
-    for item in _items(uow, campaign.id):
+    for item in items_of(uow, campaign.id):
         assert item.id is not None
         mine = lines_of(uow, campaign.id, member_id, item.id)
         qty = sum(line.qty for line in mine)
@@ -263,7 +253,7 @@ def totals(uow: UnitOfWork, campaign: Campaign) -> list[ItemTotals]:
     """Return per-item confirmed and waitlisted totals."""
     assert campaign.id is not None
     out = []
-    for item in _items(uow, campaign.id):
+    for item in items_of(uow, campaign.id):
         lines = uow.session.exec(select(OrderLine).where(OrderLine.item_id == item.id, OrderLine.qty > 0)).all()
         confirmed = sum(line.confirmed_qty for line in lines)
         out.append(ItemTotals(item=item, confirmed=confirmed, waitlisted=sum(line.qty for line in lines) - confirmed))

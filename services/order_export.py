@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.db import UnitOfWork
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
+from services.campaigns import items_of
 from services.tabular import to_csv, to_json, to_xlsx
 
 COLUMNS = [
@@ -95,7 +96,7 @@ def export_orders(uow: UnitOfWork, fmt: str, *, campaign_id: int | None = None, 
 
 def shipping_sheet(uow: UnitOfWork, campaign: Campaign, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Return a printable pick list: one row per member, one column per item, confirmed only, with totals."""
-    items = list(uow.session.exec(select(Item).where(Item.campaign_id == campaign.id).order_by(col(Item.position))))
+    items = items_of(uow, campaign.id or 0)
     header = ["成員", *[f"{it.code} {it.name}" for it in items], "金額", "候補"]
     per_member: dict[str, dict[str, Any]] = {}
     for r in rows:
