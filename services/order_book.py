@@ -121,6 +121,17 @@ def _reduce(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action: str
         uow.session.add(OrderChange(line_id=line.id, delta=-take, action=action, source_message_id=message_id))
 
 
+def campaign_of_message(uow: UnitOfWork, message_id: str) -> Campaign | None:
+    """Return the campaign a message changed orders in, or None when it never changed any."""
+    stmt = (
+        select(Campaign)
+        .join(OrderLine, col(OrderLine.campaign_id) == col(Campaign.id))
+        .join(OrderChange, col(OrderChange.line_id) == col(OrderLine.id))
+        .where(OrderChange.source_message_id == message_id)
+    )
+    return uow.session.exec(stmt).first()
+
+
 def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, int | None, list[Promotion]]:
     """Undo every change a message made (收回 / before re-applying an edit).
 

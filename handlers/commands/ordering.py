@@ -189,26 +189,18 @@ def withdraw_unsent(ctx: EventContext, unsent_id: str) -> None:
 
 def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
     """A member edited a comment: undo what the old text did, then read the new text."""
-    from sqlmodel import select
-
-    from models import OrderChange, OrderLine
-
-    change = ctx.uow.session.exec(
-        select(OrderChange).where(OrderChange.source_message_id == edited_id)
-    ).first()
-    if change is not None:
-        line = ctx.uow.session.get(OrderLine, change.line_id)
-        campaign = ctx.uow.session.get(Campaign, line.campaign_id) if line else None
-        if campaign is not None and not campaigns.accepts_orders_at(campaign, ctx.sent_at):
-            reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
-            return
-        reverted, _member, promotions = order_book.revert_message(ctx.uow, edited_id)
-        if not take_order(ctx, text) and reverted is not None:
-            confirm(ctx, reverted, _member or 0, changed=True)
-        if reverted is not None:
-            announce_promotions(ctx, reverted, promotions)
+    campaign = order_book.campaign_of_message(ctx.uow, edited_id)
+    if campaign is None:
+        take_order(ctx, text)
         return
-    take_order(ctx, text)
+    if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
+        reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
+        return
+    reverted, member_id, promotions = order_book.revert_message(ctx.uow, edited_id)
+    if not take_order(ctx, text) and reverted is not None and member_id is not None:
+        confirm(ctx, reverted, member_id, changed=True)
+    if reverted is not None:
+        announce_promotions(ctx, reverted, promotions)
 
 
 UNSEND_HOOKS.append(withdraw_unsent)
