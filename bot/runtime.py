@@ -1,4 +1,4 @@
-"""What a running app holds: settings, the engine, the messenger and the inbox worker."""
+"""What a running app holds: settings, the engine, the messenger, the inbox store and the inbox worker."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.inbox_store import InboxStore
 from bot.messenger import Messenger
 from bot.processor import EventProcessor, InboxWorker
+from bot.traffic import Traffic, traffic_path
+
+MAX_DEFER_S = 1.0  # longest an event waits for webhook traffic to pause (a burst that never pauses still moves)
 
 
 @dataclass
@@ -20,9 +24,18 @@ class Runtime:
     messenger: Messenger
     processor: EventProcessor
     worker: InboxWorker = field(init=False)
+    inbox: InboxStore = field(init=False)
+    traffic: Traffic = field(init=False)
 
     def __post_init__(self) -> None:
-        self.worker = InboxWorker(self.processor.process_next)
+        self.worker = InboxWorker(self._process_next_when_quiet)
+        self.inbox = InboxStore(self.engine)
+        self.traffic = Traffic(traffic_path(self.settings.database_url))
+
+    def _process_next_when_quiet(self) -> bool:
+        """Apply the next stored event once webhook requests pause (or after MAX_DEFER_S)."""
+        self.traffic.wait_quiet(MAX_DEFER_S)
+        return self.processor.process_next()
 
     def events_stored(self) -> None:
         """New events are in the inbox: apply them now (inline mode) or wake the worker."""

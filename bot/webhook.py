@@ -9,11 +9,10 @@ from flask import Blueprint, current_app, jsonify
 from flask import request as flask_request
 from flask.typing import ResponseReturnValue
 from linebot.v3.webhook import SignatureValidator
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import UnitOfWork, ping
+from bot.db import ping
+from bot.group_commit import StoreFailed, StoreTimeout
 from bot.runtime import Runtime
-from services import inbox
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -31,6 +30,12 @@ def runtime() -> Runtime:
 def callback() -> ResponseReturnValue:
     """Receive LINE's webhook: verify, store each event once, hand off, answer 200."""
     rt = runtime()
+    with rt.traffic.request():  # the inbox worker of this process holds back meanwhile
+        return receive(rt)
+
+
+def receive(rt: Runtime) -> ResponseReturnValue:
+    """Verify and store one webhook body; return the answer for LINE."""
     signature = flask_request.headers.get("X-Line-Signature", "")
     body = flask_request.get_data(cache=False, as_text=False)
     if len(body) > MAX_BODY:
@@ -50,11 +55,9 @@ def callback() -> ResponseReturnValue:
     if not events:
         return "OK"  # LINE's connection check
     try:
-        with UnitOfWork(rt.engine, lock_timeout_s=STORE_TIMEOUT_S, lock_priority="urgent") as uow:
-            result = inbox.record(uow, events)
-            uow.commit()
-    except SQLAlchemyError:
-        log.exception("could not store webhook events")
+        result = rt.inbox.store(events, STORE_TIMEOUT_S)  # shares a transaction with concurrent requests
+    except (StoreFailed, StoreTimeout) as exc:
+        log.error("could not store webhook events: %s", exc)
         # Not acknowledged: LINE redelivers, nothing is lost.
         return jsonify(error="storage unavailable, please redeliver"), 503
     if result.stored:

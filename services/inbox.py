@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
 from bot.db import UnitOfWork
 from models import WebhookEvent
@@ -52,33 +51,79 @@ def event_time(raw: Mapping[str, Any]) -> datetime:
 
 def record(uow: UnitOfWork, events: Iterable[Any]) -> Recorded:
     """Insert well-formed events, ignoring ones already stored (same ``webhookEventId``)."""
-    stored = duplicates = malformed = 0
-    insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
+    return insert_bodies(uow.session.connection(), [prepare(events)])[0]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A webhook body's rows, ready to insert (built before the write transaction, to keep it short)."""
+
+    rows: list[dict[str, Any]]
+    malformed: int
+
+
+def prepare(events: Iterable[Any]) -> Prepared:
+    """Validate a body's events and turn the well-formed ones into inbox rows."""
+    rows: list[dict[str, Any]] = []
+    malformed = 0
+    received = utcnow()
     for raw in events:
         problem = validate_event(raw)
         if problem:
             malformed += 1
             log.warning("skipped malformed webhook event: %s", problem)
             continue
-        stmt = (
-            insert(WebhookEvent)
-            .values(
-                webhook_event_id=raw["webhookEventId"],
-                event_type=str(raw["type"])[:32],
-                sent_at=event_time(raw),
-                payload=json.dumps(raw, ensure_ascii=False),
-                status="pending",
-                attempts=0,
-                received_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-        )
-        result = uow.session.execute(stmt)
-        if getattr(result, "rowcount", 1) == 0:
-            duplicates += 1
-        else:
-            stored += 1
-    return Recorded(stored=stored, duplicates=duplicates, malformed=malformed)
+        rows.append({
+            "webhook_event_id": raw["webhookEventId"], "event_type": str(raw["type"])[:32],
+            "sent_at": event_time(raw), "payload": json.dumps(raw, ensure_ascii=False),
+            "status": "pending", "attempts": 0, "received_at": received,
+        })
+    return Prepared(rows, malformed)
+
+
+def insert_bodies(conn: Connection, bodies: Sequence[Prepared]) -> list[Recorded]:
+    """Insert the rows of several bodies (in ``conn``'s transaction); return what happened to each body.
+
+    An event id already stored, or seen earlier in the same call, counts as a duplicate of the body that repeats it.
+    """
+    rows = [row for body in bodies for row in body.rows]
+    inserted: set[str] = set()
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        inserted.update(_insert_rows(conn, rows[start : start + ROWS_PER_STATEMENT]))
+    results = []
+    for body in bodies:
+        stored = 0
+        for row in body.rows:
+            if row["webhook_event_id"] in inserted:
+                inserted.discard(row["webhook_event_id"])  # a second copy in the same call is a duplicate
+                stored += 1
+        results.append(Recorded(stored, len(body.rows) - stored, body.malformed))
+    return results
+
+
+ROWS_PER_STATEMENT = 500  # 7 parameters a row, well under SQLite's 32,766
+_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "status", "attempts", "received_at")
+
+
+def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the rows in one statement; return the ids inserted.
+
+    The webhook's hot path: written as driver SQL (with the columns' own bind processors) because building the
+    ORM/Core statement costs several times the insert itself.
+    """
+    if not rows:
+        return []
+    dialect = conn.dialect
+    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    processors = [table.c[name].type.bind_processor(dialect) for name in _COLUMNS]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * len(rows))} "
+           "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
+    params = tuple(
+        process(row[name]) if process else row[name] for row in rows for name, process in zip(_COLUMNS, processors, strict=True)
+    )
+    return list(conn.exec_driver_sql(sql, params).scalars())
 
 
 def claim_next(uow: UnitOfWork) -> WebhookEvent | None:
