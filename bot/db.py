@@ -60,10 +60,10 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> No
         started = time.monotonic()
         if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, options.get("lock_priority", "normal")):
             raise OperationalError("BEGIN IMMEDIATE", None, Exception(f"database write lock not free within {timeout_s}s"))
-        try:
+        try:  # straight to the driver: these two run for every transaction
             budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={budget_ms}")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn.execute(f"PRAGMA busy_timeout={budget_ms}")
+            dbapi_conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             getattr(dbapi_conn, "give_writer_lock", lambda: None)()
             raise

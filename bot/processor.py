@@ -16,6 +16,7 @@ from bot.messenger import LineError, Messenger
 from handlers import dispatch
 from handlers.batch_confirm import ConfirmationBatch
 from handlers.context import EventContext, Outgoing
+from models.base import utcnow
 from services import inbox
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,13 @@ class EventProcessor:
         self.settings = settings
         self.messenger = messenger
         self.batch = ConfirmationBatch()
+        self.lag_s = 0.0  # how long the last event processed had waited in the inbox (0 once the inbox is empty)
 
     def process_next(self) -> bool:
         """Process one pending event; return False when none is pending (then send batched confirmations)."""
         if self._process_one():
             return True
+        self.lag_s = 0.0
         self.batch.flush(self.engine, self.messenger)
         return False
 
@@ -44,6 +47,7 @@ class EventProcessor:
                 return False
             row_id = row.id
             assert row_id is not None
+            self.lag_s = (utcnow() - row.received_at).total_seconds()
             try:
                 raw = json.loads(row.payload)
                 event = Event.from_dict(raw)

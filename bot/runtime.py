@@ -13,6 +13,7 @@ from bot.processor import EventProcessor, InboxWorker
 from bot.traffic import Traffic, traffic_path
 
 MAX_DEFER_S = 1.0  # longest an event waits for webhook traffic to pause (a burst that never pauses still moves)
+MAX_LAG_S = 10.0  # once events wait this long in the inbox, apply them at full speed whatever the traffic
 
 
 @dataclass
@@ -33,8 +34,9 @@ class Runtime:
         self.traffic = Traffic(traffic_path(self.settings.database_url))
 
     def _process_next_when_quiet(self) -> bool:
-        """Apply the next stored event once webhook requests pause (or after MAX_DEFER_S)."""
-        self.traffic.wait_quiet(MAX_DEFER_S)
+        """Apply the next stored event once webhook requests pause (at most MAX_DEFER_S later, never when behind)."""
+        if self.processor.lag_s < MAX_LAG_S:
+            self.traffic.wait_quiet(MAX_DEFER_S)
         return self.processor.process_next()
 
     def events_stored(self) -> None:

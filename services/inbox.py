@@ -108,22 +108,28 @@ _COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "status", "a
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the rows in one statement; return the ids inserted.
 
-    The webhook's hot path: written as driver SQL (with the columns' own bind processors) because building the
-    ORM/Core statement costs several times the insert itself.
+    The webhook's hot path: written as driver SQL (with the columns' own bind processors) and run on the driver's
+    cursor, because building and running the ORM/Core statement costs several times the insert itself.
     """
     if not rows:
         return []
     dialect = conn.dialect
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
     processors = [table.c[name].type.bind_processor(dialect) for name in _COLUMNS]
+    columns = [
+        [process(row[name]) if process else row[name] for row in rows]
+        for name, process in zip(_COLUMNS, processors, strict=True)
+    ]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * len(rows))} "
            "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
-    params = tuple(
-        process(row[name]) if process else row[name] for row in rows for name, process in zip(_COLUMNS, processors, strict=True)
-    )
-    return list(conn.exec_driver_sql(sql, params).scalars())
+    cursor = conn.connection.cursor()  # the driver's cursor, inside ``conn``'s transaction
+    try:
+        cursor.execute(sql, tuple(value for row in zip(*columns, strict=True) for value in row))
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def claim_next(uow: UnitOfWork) -> WebhookEvent | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -54,6 +55,7 @@ LIMITED = "C"
 # Corpus forms whose meaning against HOTPOT differs from the corpus' "dumplings" campaign (other item names),
 # and "none" rows another interpreter may take (payment reports).
 NOT_HOTPOT = ("鮮蝦", "鲜虾", "湯", "好吃", "匯", "轉帳", "碼")
+WORKERS = 2  # gunicorn workers of both servers (the Procfile's default)
 STEP_MS = 7  # send-time distance between consecutive comments of a burst
 Step = tuple[str, str | None, int | None]  # (add|set|remove|cancel, item code or None, quantity or None)
 
@@ -420,12 +422,20 @@ class Served:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Served:
-        """Start the server and wait until it answers ``/healthz``."""
+        """Start the server; wait until it answers ``/healthz`` and every worker has loaded the app."""
+        logged = self.log_path.stat().st_size if self.log_path.exists() else 0
         if self.kind == "bot":
             self.process = start_gunicorn(self.env, self.port, self.log_path)
         else:
             self.process = spawn(bare_command(self.port), self.env, self.log_path)
-        if not wait_until(lambda: is_healthy(self.url), timeout=60):
+
+        def ready() -> bool:
+            with self.log_path.open("rb") as log:
+                log.seek(logged)
+                booted = len(re.findall(rb"worker \d+ ready", log.read()))  # bot.gunicorn_conf.post_worker_init
+            return booted >= WORKERS and is_healthy(self.url)
+
+        if not wait_until(ready, timeout=60):
             self.stop()
             raise RuntimeError(f"{self.kind} server did not start; see {self.log_path}")
         return self

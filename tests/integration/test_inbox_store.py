@@ -1,0 +1,100 @@
+"""The webhook's write path on a real database: group-committed inserts, duplicates, and the worker's back-off."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import func, select
+
+from bot.db import UnitOfWork
+from bot.inbox_store import InboxStore
+from bot.runtime import MAX_DEFER_S, MAX_LAG_S, Runtime
+from models import WebhookEvent
+from services import inbox
+from tests.factories.webhook import member_id, text_event
+
+
+def stored_ids(uow: UnitOfWork) -> list[str]:
+    return list(uow.session.exec(select(WebhookEvent.webhook_event_id)).all())
+
+
+def test_bodies_written_together_count_duplicates_per_body(app: Flask, uow: UnitOfWork) -> None:
+    engine = app.extensions["groupbuy"].engine
+    a, b, c = (text_event(f"A+{n}", user_id=member_id(n)) for n in range(1, 4))
+    with engine.begin() as conn:
+        assert inbox.insert_bodies(conn, [inbox.prepare([a])]) == [inbox.Recorded(1, 0, 0)]
+    bodies = [inbox.prepare([a, b]), inbox.prepare([b, {"type": "message"}]), inbox.prepare([c, c])]
+    with engine.begin() as conn:
+        results = inbox.insert_bodies(conn, bodies)
+    assert results == [
+        inbox.Recorded(stored=1, duplicates=1, malformed=0),  # a was stored before
+        inbox.Recorded(stored=0, duplicates=1, malformed=1),  # b came first in the body before it
+        inbox.Recorded(stored=1, duplicates=1, malformed=0),  # c twice in one body
+    ]
+    assert sorted(stored_ids(uow)) == sorted(e["webhookEventId"] for e in (a, b, c))
+    row = uow.session.exec(select(WebhookEvent).where(WebhookEvent.webhook_event_id == c["webhookEventId"])).one()
+    assert row.status == "pending" and row.event_type == "message" and row.sent_at.tzinfo is not None
+    assert '"text": "A+3"' in row.payload  # stored as sent, Chinese and all
+
+
+def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask, uow: UnitOfWork) -> None:
+    store = InboxStore(app.extensions["groupbuy"].engine)
+    bodies = [[text_event(f"B+{n % 3 + 1}", user_id=member_id(n))] for n in range(60)]
+    sends = bodies + bodies[::3]  # a third of the bodies delivered twice
+    results: list[inbox.Recorded] = []
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def sender(part: list[list[dict[str, Any]]]) -> None:
+        start.wait()
+        for events in part:
+            result = store.store(events, 5.0)
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=sender, args=(sends[k::12],)) for k in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == len(sends)
+    assert sum(r.stored for r in results) == 60 and sum(r.duplicates for r in results) == 20
+    ids = stored_ids(uow)
+    assert len(ids) == len(set(ids)) == 60
+    assert store.group.items == len(sends) and store.group.batches <= len(sends)
+    assert store._conn is None
+
+
+class RecordingTraffic:
+    """Stands in for the traffic gauge: records how long the worker was told to wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def wait_quiet(self, max_wait_s: float) -> bool:
+        self.waits.append(max_wait_s)
+        return True
+
+
+@pytest.mark.parametrize(("lag_s", "holds_back"), [(0.0, True), (MAX_LAG_S - 1, True), (MAX_LAG_S + 1, False)])
+def test_the_worker_holds_back_for_webhooks_unless_the_inbox_is_behind(app: Flask, lag_s: float, holds_back: bool) -> None:
+    rt: Runtime = app.extensions["groupbuy"]
+    traffic = RecordingTraffic()
+    rt.traffic = traffic  # type: ignore[assignment]
+    rt.processor.lag_s = lag_s
+    assert rt._process_next_when_quiet() is False
+    assert traffic.waits == ([MAX_DEFER_S] if holds_back else [])
+    assert rt.processor.lag_s == 0.0  # an empty inbox is not behind
+
+
+def test_the_processor_measures_how_long_events_waited(app: Flask, uow: UnitOfWork) -> None:
+    rt: Runtime = app.extensions["groupbuy"]
+    with UnitOfWork(rt.engine) as u:
+        inbox.record(u, [text_event("大家好")])
+        u.commit()
+    assert rt.processor._process_one()
+    assert 0.0 <= rt.processor.lag_s < 60
+    assert uow.session.exec(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "done")).one() == 1
