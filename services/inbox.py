@@ -49,9 +49,8 @@ def event_time(raw: Mapping[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(raw["timestamp"]) / 1000, UTC)
 
 
-def record(uow: UnitOfWork, events: Iterable[Any]) -> Recorded:
-    """Insert well-formed events, ignoring ones already stored (same ``webhookEventId``)."""
-    return insert_bodies(uow.session.connection(), [prepare(events)])[0]
+ROWS_PER_STATEMENT = 500  # 7 parameters a row, well under SQLite's 32,766
+_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "status", "attempts", "received_at")
 
 
 @dataclass(frozen=True)
@@ -101,10 +100,6 @@ def insert_bodies(conn: Connection, bodies: Sequence[Prepared]) -> list[Recorded
     return results
 
 
-ROWS_PER_STATEMENT = 500  # 7 parameters a row, well under SQLite's 32,766
-_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "status", "attempts", "received_at")
-
-
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the rows in one statement; return the ids inserted.
 
@@ -115,18 +110,15 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
         return []
     dialect = conn.dialect
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
-    processors = [table.c[name].type.bind_processor(dialect) for name in _COLUMNS]
-    columns = [
-        [process(row[name]) if process else row[name] for row in rows]
-        for name, process in zip(_COLUMNS, processors, strict=True)
-    ]
+    processors = [(name, table.c[name].type.bind_processor(dialect)) for name in _COLUMNS]
+    params = tuple(process(row[name]) if process else row[name] for row in rows for name, process in processors)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * len(rows))} "
            "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
     cursor = conn.connection.cursor()  # the driver's cursor, inside ``conn``'s transaction
     try:
-        cursor.execute(sql, tuple(value for row in zip(*columns, strict=True) for value in row))
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
     finally:
         cursor.close()
