@@ -52,6 +52,20 @@ def wait_queued(group: GroupCommit[int, str], count: int) -> None:
         time.sleep(0.001)
 
 
+def behind_a_held_write(group: GroupCommit[int, str], write: Recorder, first: int, queued: list[int]) -> dict[int, object]:
+    """Submit ``first`` and hold its write while ``queued`` line up behind it; release; return every answer."""
+    out: dict[int, object] = {}
+    write.gate.clear()
+    leader = submit_in_thread(group, first, out)
+    assert write.entered.wait(5)
+    others = [submit_in_thread(group, n, out) for n in queued]
+    wait_queued(group, len(queued))
+    write.gate.set()
+    for thread in [leader, *others]:
+        thread.join(5)
+    return out
+
+
 def test_a_lone_request_is_written_by_itself() -> None:
     write = Recorder()
     group = GroupCommit(write)
@@ -61,33 +75,19 @@ def test_a_lone_request_is_written_by_itself() -> None:
 
 
 def test_requests_arriving_during_a_write_share_the_next_one() -> None:
-    write, out = Recorder(), {}
+    write = Recorder()
     group = GroupCommit(write)
-    write.gate.clear()
-    first = submit_in_thread(group, 1, out)
-    assert write.entered.wait(5)
-    others = [submit_in_thread(group, n, out) for n in range(2, 7)]
-    wait_queued(group, 5)
-    write.gate.set()
-    for thread in [first, *others]:
-        thread.join(5)
+    out = behind_a_held_write(group, write, 1, [2, 3, 4, 5, 6])
     assert write.batches[0] == [1]
     assert sorted(write.batches[1]) == [2, 3, 4, 5, 6]  # one transaction for the five that waited
     assert out == {n: f"stored {n}" for n in range(1, 7)}
 
 
 def test_a_failed_write_fails_exactly_its_batch_and_the_next_leader_carries_on() -> None:
-    write, out = Recorder(), {}
+    write = Recorder()
     group = GroupCommit(write)
-    write.gate.clear()
     write.fail_on = {1}
-    first = submit_in_thread(group, 1, out)
-    assert write.entered.wait(5)
-    second = submit_in_thread(group, 2, out)
-    wait_queued(group, 1)
-    write.gate.set()
-    first.join(5)
-    second.join(5)
+    out = behind_a_held_write(group, write, 1, [2])
     assert isinstance(out[1], StoreFailed) and "database is locked" in str(out[1])
     assert isinstance(out[1].__cause__, RuntimeError)
     assert out[2] == "stored 2"
@@ -111,30 +111,17 @@ def test_a_request_that_waits_too_long_gives_up_and_is_never_written() -> None:
 
 
 def test_the_idle_hook_runs_once_the_queue_drains_not_between_batches() -> None:
-    write, out, idle = Recorder(), {}, []
+    write, idle = Recorder(), []
     group = GroupCommit(write, on_idle=lambda: idle.append(len(write.batches)))
-    write.gate.clear()
-    first = submit_in_thread(group, 1, out)
-    assert write.entered.wait(5)
-    second = submit_in_thread(group, 2, out)
-    wait_queued(group, 1)
-    write.gate.set()
-    first.join(5)
-    second.join(5)
+    out = behind_a_held_write(group, write, 1, [2])
+    assert out == {1: "stored 1", 2: "stored 2"}
     assert idle == [2]  # not after the first batch: a request was waiting for the lead
 
 
 def test_batches_are_capped() -> None:
-    write, out = Recorder(), {}
+    write = Recorder()
     group = GroupCommit(write, max_batch=3)
-    write.gate.clear()
-    first = submit_in_thread(group, 0, out)
-    assert write.entered.wait(5)
-    others = [submit_in_thread(group, n, out) for n in range(1, 8)]
-    wait_queued(group, 7)
-    write.gate.set()
-    for thread in [first, *others]:
-        thread.join(5)
+    out = behind_a_held_write(group, write, 0, list(range(1, 8)))
     assert [len(batch) for batch in write.batches] == [1, 3, 3, 1]
     assert out == {n: f"stored {n}" for n in range(8)}
 
