@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -21,6 +21,7 @@ from bot import writer_lock
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+T = TypeVar("T")
 LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (UnitOfWork can ask for less)
 
 
@@ -80,6 +81,22 @@ class UnitOfWork:
         if lock_timeout_s is not None:
             self.lock_options["lock_timeout_s"] = lock_timeout_s
         self.session: Session
+        # Rows this transaction already looked up by a natural key (a group by its LINE id, a campaign's items…):
+        # an event reads them several times. Dropped at commit and rollback, so it never outlives what it describes.
+        self.memo: dict[Hashable, Any] = {}
+
+    def remember(self, key: Hashable, load: Callable[[], T]) -> T:
+        """Return ``load()``, computed once per transaction for ``key`` (None results are not kept)."""
+        if key in self.memo:
+            return cast(T, self.memo[key])
+        value = load()
+        if value is not None:
+            self.memo[key] = value
+        return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a remembered value (after changing what it describes)."""
+        self.memo.pop(key, None)
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine.execution_options(**self.lock_options), expire_on_commit=False)
@@ -93,10 +110,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit the work done so far."""
+        self.memo.clear()
         self.session.commit()
 
     def rollback(self) -> None:
         """Discard whatever was not committed."""
+        self.memo.clear()
         self.session.rollback()
 
     @property

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import and_, col, or_, select
 
 from bot.db import UnitOfWork
 from models import Campaign, Group, Item
@@ -33,6 +33,7 @@ def open_campaign(
     ]
     uow.session.add_all(items)
     uow.session.flush()
+    uow.forget(("items", campaign.id))
     return campaign, items
 
 
@@ -48,7 +49,7 @@ def accepts_orders_at(campaign: Campaign, at: datetime) -> bool:
 def items_of(uow: UnitOfWork, campaign_id: int) -> list[Item]:
     """Return a campaign's items in announcement order."""
     stmt = select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))
-    return list(uow.session.exec(stmt).all())
+    return list(uow.remember(("items", campaign_id), lambda: list(uow.session.exec(stmt).all())))
 
 
 def open_in_group(uow: UnitOfWork, group_id: int) -> list[Campaign]:
@@ -59,6 +60,25 @@ def open_in_group(uow: UnitOfWork, group_id: int) -> list[Campaign]:
         .order_by(col(Campaign.id))
     )
     return list(uow.session.exec(stmt).all())
+
+
+def taking_comments(uow: UnitOfWork, group_id: int, at: datetime, grace: timedelta) -> list[Campaign]:
+    """Return the campaigns a comment sent at ``at`` may be about, in one query.
+
+    The open ones (oldest first), then those closed less than ``grace`` before ``at`` (newest first, at most five),
+    so a late comment gets a polite "closed" answer instead of silence.
+    """
+    stmt = (
+        select(Campaign)
+        .where(
+            Campaign.group_id == group_id,
+            or_(Campaign.status == "open", and_(Campaign.status == "closed", col(Campaign.closed_at) > at - grace)),
+        )
+        .order_by(col(Campaign.id))
+    )
+    found = list(uow.session.exec(stmt).all())
+    closed = [c for c in reversed(found) if c.status == "closed"][:5]
+    return [c for c in found if c.status == "open"] + closed
 
 
 def recent_in_group(uow: UnitOfWork, group_id: int, *, limit: int = 5) -> list[Campaign]:
@@ -120,10 +140,14 @@ def close_if_past_deadline(uow: UnitOfWork, campaign: Campaign, now: datetime) -
 
 
 def lock(uow: UnitOfWork, campaign_id: int) -> Campaign:
-    """Lock the campaign row for this transaction so concurrent order changes serialise."""
-    stmt = select(Campaign).where(Campaign.id == campaign_id)
-    if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    campaign = uow.session.exec(stmt).one()
-    uow.session.refresh(campaign)
-    return campaign
+    """Lock the campaign row for this transaction so concurrent order changes serialise (re-read once locked)."""
+
+    def load() -> Campaign:
+        campaign = uow.session.get(
+            Campaign, campaign_id, populate_existing=True, with_for_update=uow.dialect == "postgresql"
+        )
+        if campaign is None:
+            raise LookupError(f"campaign {campaign_id} does not exist")
+        return campaign
+
+    return uow.remember(("locked", campaign_id), load)

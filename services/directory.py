@@ -15,17 +15,19 @@ NAME_TTL = timedelta(days=7)
 
 def ensure_group(uow: UnitOfWork, line_group_id: str) -> Group:
     """Return the group row, creating it on first sight."""
-    group = uow.session.exec(select(Group).where(Group.line_group_id == line_group_id)).first()
+    group = find_group(uow, line_group_id)
     if group is None:
         group = Group(line_group_id=line_group_id)
         uow.session.add(group)
         uow.session.flush()
+        uow.memo[("group", line_group_id)] = group
     return group
 
 
 def find_group(uow: UnitOfWork, line_group_id: str) -> Group | None:
     """Return the group row or None."""
-    return uow.session.exec(select(Group).where(Group.line_group_id == line_group_id)).first()
+    stmt = select(Group).where(Group.line_group_id == line_group_id)
+    return uow.remember(("group", line_group_id), lambda: uow.session.exec(stmt).first())
 
 
 def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = None) -> Member:
@@ -35,7 +37,8 @@ def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = N
         member = Member(line_user_id=line_user_id)
         uow.session.add(member)
         uow.session.flush()
-    if group is not None:
+        uow.memo[("member", line_user_id)] = member
+    if group is not None and ("in_group", group.id, member.id) not in uow.memo:
         assert group.id is not None and member.id is not None
         link = uow.session.exec(
             select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
@@ -45,18 +48,20 @@ def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = N
         elif link.left_at is not None:
             link.left_at = None
             uow.session.add(link)
+        uow.memo[("in_group", group.id, member.id)] = True
     return member
 
 
 def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
     """Return the member row or None."""
-    return uow.session.exec(select(Member).where(Member.line_user_id == line_user_id)).first()
+    stmt = select(Member).where(Member.line_user_id == line_user_id)
+    return uow.remember(("member", line_user_id), lambda: uow.session.exec(stmt).first())
 
 
 def needs_name(member: Member) -> bool:
-    """Return True when the cached display name is missing or stale."""
+    """Return True when the display name was never fetched or is stale (LINE may have none to give: ask weekly)."""
     fetched = member.profile_fetched_at
-    return member.display_name is None or fetched is None or utcnow() - fetched > NAME_TTL
+    return fetched is None or utcnow() - fetched > NAME_TTL
 
 
 def set_name(uow: UnitOfWork, line_user_id: str, name: str | None) -> None:
@@ -79,6 +84,7 @@ def leave_group(uow: UnitOfWork, line_group_id: str, line_user_id: str) -> None:
     link = uow.session.exec(
         select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
     ).first()
+    uow.forget(("in_group", group.id, member.id))
     if link is not None:
         link.left_at = utcnow()
         uow.session.add(link)

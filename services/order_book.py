@@ -65,6 +65,14 @@ def lines_of(uow: UnitOfWork, campaign_id: int, member_id: int, item_id: int | N
     return list(uow.session.exec(stmt.order_by(col(OrderLine.sent_at), col(OrderLine.id))).all())
 
 
+def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int, list[OrderLine]]:
+    """Return a member's live lines in a campaign per item id, oldest first (one query)."""
+    by_item: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in lines_of(uow, campaign_id, member_id):
+        by_item[line.item_id].append(line)
+    return by_item
+
+
 def apply_intents(
     uow: UnitOfWork, *, campaign: Campaign, member: Member, intents: Sequence[Intent], message_id: str | None,
     sent_at: datetime,
@@ -73,6 +81,7 @@ def apply_intents(
     assert campaign.id is not None and member.id is not None
     lock(uow, campaign.id)
     items = {it.code: it for it in items_of(uow, campaign.id)}
+    mine = lines_by_item(uow, campaign.id, member.id)
     touched: set[int] = set()
     for intent in intents:
         targets = [items[intent.item]] if intent.item in items else []
@@ -80,7 +89,7 @@ def apply_intents(
             targets = list(items.values())
         for item in targets:
             assert item.id is not None
-            current = lines_of(uow, campaign.id, member.id, item.id)
+            current = mine[item.id]
             total = sum(line.qty for line in current)
             qty = min(intent.qty or 0, MAX_QTY)
             if intent.action == "add":
@@ -92,18 +101,24 @@ def apply_intents(
             else:  # cancel
                 delta = -total
             if delta > 0:
+                # Without a stock limit there is nothing to wait for: the line is confirmed as it is written.
                 line = OrderLine(campaign_id=campaign.id, item_id=item.id, member_id=member.id, qty=delta,
+                                 confirmed_qty=delta if item.stock_limit is None else 0,
                                  source_message_id=message_id, sent_at=sent_at)
                 uow.session.add(line)
                 uow.session.flush()
                 assert line.id is not None
                 uow.session.add(OrderChange(line_id=line.id, delta=delta, action=intent.action,
                                             source_message_id=message_id))
+                current.append(line)
+                current.sort(key=lambda ln: (ln.sent_at, ln.id or 0))
             elif delta < 0:
                 _reduce(uow, current, -delta, action=intent.action, message_id=message_id)
+                current[:] = [line for line in current if line.qty > 0]
             if delta:
                 touched.add(item.id)
-    promotions = allocate(uow, [item for item in items.values() if item.id in touched])
+    limited = [item for item in items.values() if item.id in touched and item.stock_limit is not None]
+    promotions = allocate(uow, limited)
     return Applied(changed=bool(touched), promotions=tuple(p for p in promotions if p.member_id != member.id))
 
 
@@ -214,14 +229,15 @@ def _lines(uow: UnitOfWork, *where: Any, newest_first: bool = False) -> list[Ord
 def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[ItemState]:
     """Return what a member has of each item in a campaign (items with nothing are left out)."""
     assert campaign.id is not None
+    mine = lines_by_item(uow, campaign.id, member_id)
     out: list[ItemState] = []
     for item in items_of(uow, campaign.id):
         assert item.id is not None
-        mine = lines_of(uow, campaign.id, member_id, item.id)
-        qty = sum(line.qty for line in mine)
+        lines = mine.get(item.id, [])
+        qty = sum(line.qty for line in lines)
         if qty == 0:
             continue
-        confirmed = sum(line.confirmed_qty for line in mine)
+        confirmed = sum(line.confirmed_qty for line in lines)
         position = waitlist_position(uow, item, member_id) if confirmed < qty else None
         out.append(ItemState(item=item, qty=qty, confirmed=confirmed, waitlist_position=position))
     return out

@@ -60,11 +60,7 @@ def take_order(ctx: EventContext, text: str) -> bool:
 def read_comment(ctx: EventContext, group: Group, body: str) -> list[Reading]:
     """Parse the comment against each campaign it could be for; keep those it is about."""
     assert group.id is not None
-    candidates = campaigns.open_in_group(ctx.uow, group.id)
-    candidates += [
-        c for c in campaigns.recent_in_group(ctx.uow, group.id)
-        if c.status == "closed" and c.closed_at and ctx.sent_at - c.closed_at < RECENTLY_CLOSED
-    ]
+    candidates = campaigns.taking_comments(ctx.uow, group.id, ctx.sent_at, RECENTLY_CLOSED)
     prefix = CAMPAIGN_PREFIX.match(body)
     if prefix:
         body = body[prefix.end():]
