@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from bot.config import Settings
+from bot.courier import Courier
 from bot.db import make_engine
 from bot.messenger import LineMessenger, Messenger
 from bot.processor import EventProcessor
@@ -20,8 +21,9 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     app = Flask(__name__)
     engine = make_engine(settings.database_url)
     messenger = messenger or LineMessenger(settings.channel_access_token, settings.line_api_base_url)
+    courier = Courier() if settings.webhook_mode == "thread" else None  # inline mode sends before answering
     rt = Runtime(settings=settings, engine=engine, messenger=messenger,
-                 processor=EventProcessor(engine, settings, messenger))
+                 processor=EventProcessor(engine, settings, messenger, courier=courier))
     app.extensions["groupbuy"] = rt
 
     from bot.downloads import bp as downloads

@@ -69,7 +69,7 @@ class Demo:
             self._bot_server.server_close()
             app = getattr(self._bot_server, "app", None)
             if app is not None and "groupbuy" in getattr(app, "extensions", {}):
-                app.extensions["groupbuy"].worker.stop()
+                app.extensions["groupbuy"].stop()
                 app.extensions["groupbuy"].engine.dispose()
             self._bot_server = None
         if self.simulator is not None:

@@ -11,6 +11,7 @@ from linebot.v3.webhooks import Event
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.courier import Courier
 from bot.db import UnitOfWork
 from bot.messenger import LineError, Messenger
 from handlers import dispatch
@@ -25,10 +26,13 @@ log = logging.getLogger(__name__)
 class EventProcessor:
     """Claims the oldest pending event, runs its handler and marks it done in one transaction."""
 
-    def __init__(self, engine: Engine, settings: Settings, messenger: Messenger) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.messenger = messenger
+        self.courier = courier  # sends to LINE after commit on its own thread; None = send before returning
         self.batch = ConfirmationBatch()
         self.lag_s = 0.0  # how long the last event processed had waited in the inbox (0 once the inbox is empty)
 
@@ -37,7 +41,8 @@ class EventProcessor:
         if self._process_one():
             return True
         self.lag_s = 0.0
-        self.batch.flush(self.engine, self.messenger)
+        if self.batch.pending:
+            self._send(lambda: self.batch.flush(self.engine, self.messenger))
         return False
 
     def _process_one(self) -> bool:
@@ -72,16 +77,27 @@ class EventProcessor:
                     inbox.mark_failed_attempt(retry_uow, row_id, f"{type(exc).__name__}: {exc}")
                     retry_uow.commit()
                 return True
-        self.deliver(ctx.outbox)
         full = self.batch.add(ctx.batched)
-        if full:
-            self.batch.flush(self.engine, self.messenger, full)
+        self._send(lambda: self._after_commit(ctx, full))
+        return True
+
+    def _send(self, task: Callable[[], None]) -> None:
+        """Run post-commit work (calls to LINE) on the courier, or now when there is none."""
+        if self.courier is not None:
+            self.courier.submit(task)
+        else:
+            task()
+
+    def _after_commit(self, ctx: EventContext, full_groups: list[str]) -> None:
+        """Send an event's replies and any full confirmation batches; run its after-commit tasks."""
+        self.deliver(ctx.outbox)
+        if full_groups:
+            self.batch.flush(self.engine, self.messenger, full_groups)
         for task in ctx.after_commit:
             try:
                 task()
             except Exception:
                 log.exception("after-commit task failed")
-        return True
 
     def drain(self, limit: int = 10_000) -> int:
         """Process pending events until none is left; return how many were processed."""

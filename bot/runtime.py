@@ -39,6 +39,12 @@ class Runtime:
             self.traffic.wait_quiet(MAX_DEFER_S)
         return self.processor.process_next()
 
+    def stop(self) -> None:
+        """Stop the inbox worker, then send what it left for LINE."""
+        self.worker.stop()
+        if self.processor.courier is not None:
+            self.processor.courier.stop()
+
     def events_stored(self) -> None:
         """New events are in the inbox: apply them now (inline mode) or wake the worker."""
         if self.settings.webhook_mode == "inline":

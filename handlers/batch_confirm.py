@@ -38,6 +38,11 @@ class ConfirmationBatch:
         self._pending: dict[str, list[Pending]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def pending(self) -> bool:
+        """Return True when some confirmation waits to be sent."""
+        return any(self._pending.values())
+
     def add(self, items: list[Pending]) -> list[str]:
         """Queue confirmations; return groups whose batch is now full."""
         with self._lock:
