@@ -3,6 +3,10 @@
 Requests of one process go through :class:`~bot.group_commit.GroupCommit`; while a burst lasts, the leaders keep one
 database connection between their transactions (checking a connection out of the pool per request costs more than
 the insert), and give it back when no request waits.
+
+On PostgreSQL a commit waits for its WAL flush, and a process with one writer spends the burst waiting for it; there
+the requests are spread over a few *lanes*, each a group commit with its own connection, whose commits the server
+flushes together. SQLite has one writer at a time, so it gets one lane.
 """
 
 from __future__ import annotations
@@ -15,18 +19,21 @@ from sqlalchemy.engine import Connection, Engine
 from bot.group_commit import GroupCommit
 from services import inbox
 
+LANES = {"postgresql": 3}  # concurrent group commits per process (others: 1)
 
-class InboxStore:
-    """Stores webhook bodies in the inbox for the request threads of one process."""
+
+class _Lane:
+    """One group commit and the connection its leaders hold while requests keep coming."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._conn: Connection | None = None  # used only by the current leader
+        self._conn: Connection | None = None  # used only by the lane's current leader
         self.group: GroupCommit[inbox.Prepared, inbox.Recorded] = GroupCommit(self._write, on_idle=self._give_back)
 
-    def store(self, events: Iterable[Any], timeout_s: float) -> inbox.Recorded:
-        """Store one body's events within ``timeout_s``; raise StoreTimeout or StoreFailed when it could not be."""
-        return self.group.submit(inbox.prepare(events), timeout_s)
+    @property
+    def holding(self) -> bool:
+        """Return True while the lane keeps a connection checked out."""
+        return self._conn is not None
 
     def _write(self, bodies: list[inbox.Prepared], budget_s: float) -> list[inbox.Recorded]:
         if self._conn is None:
@@ -44,3 +51,28 @@ class InboxStore:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()
+
+
+class InboxStore:
+    """Stores webhook bodies in the inbox for the request threads of one process."""
+
+    def __init__(self, engine: Engine, lanes: int | None = None) -> None:
+        self.engine = engine
+        count = lanes or LANES.get(engine.dialect.name, 1)
+        self.lanes = [_Lane(engine) for _ in range(count)]
+
+    def store(self, events: Iterable[Any], timeout_s: float) -> inbox.Recorded:
+        """Store one body's events within ``timeout_s``; raise StoreTimeout or StoreFailed when it could not be."""
+        body = inbox.prepare(events)
+        lane = min(self.lanes, key=lambda ln: ln.group.load) if len(self.lanes) > 1 else self.lanes[0]
+        return lane.group.submit(body, timeout_s)
+
+    @property
+    def batches(self) -> int:
+        """Return how many transactions stored bodies (for tests and benchmarks)."""
+        return sum(lane.group.batches for lane in self.lanes)
+
+    @property
+    def bodies(self) -> int:
+        """Return how many bodies were written."""
+        return sum(lane.group.items for lane in self.lanes)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection
 
 from bot.db import UnitOfWork
@@ -124,16 +124,24 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
         cursor.close()
 
 
+PROCESSING_LOCK = 0x67627579  # PostgreSQL advisory lock key ("gbuy"): one event applied at a time, in send order
+
+
 def claim_next(uow: UnitOfWork) -> WebhookEvent | None:
-    """Lock and return the oldest pending event (by send time), or None when there is none."""
+    """Return the oldest pending event (by send time), or None; no other process applies one until this commits.
+
+    Events are applied one at a time in send order, whichever process applies them: a member's ``A+1`` and then
+    ``A改3`` must not be applied the other way round. SQLite's write lock already makes the transactions take turns;
+    on PostgreSQL a transaction-scoped advisory lock does, taken before the oldest event is looked up.
+    """
+    if uow.dialect == "postgresql":
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROCESSING_LOCK})
     stmt = (
         select(WebhookEvent)
         .where(WebhookEvent.status == "pending")  # type: ignore[arg-type]
         .order_by(WebhookEvent.sent_at, WebhookEvent.id)  # type: ignore[arg-type]
         .limit(1)
     )
-    if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
     return uow.session.execute(stmt).scalars().first()
 
 

@@ -40,8 +40,10 @@ def test_bodies_written_together_count_duplicates_per_body(app: Flask, uow: Unit
     assert '"text": "A+3"' in row.payload  # stored as sent, Chinese and all
 
 
-def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask, uow: UnitOfWork) -> None:
-    store = InboxStore(app.extensions["groupbuy"].engine)
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask, uow: UnitOfWork, lanes: int) -> None:
+    store = InboxStore(app.extensions["groupbuy"].engine, lanes=lanes)
+    assert len(store.lanes) == lanes
     bodies = [[text_event(f"B+{n % 3 + 1}", user_id=member_id(n))] for n in range(60)]
     sends = bodies + bodies[::3]  # a third of the bodies delivered twice
     results: list[inbox.Recorded] = []
@@ -64,8 +66,8 @@ def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask,
     assert sum(r.stored for r in results) == 60 and sum(r.duplicates for r in results) == 20
     ids = stored_ids(uow)
     assert len(ids) == len(set(ids)) == 60
-    assert store.group.items == len(sends) and store.group.batches <= len(sends)
-    assert store._conn is None
+    assert store.bodies == len(sends) and store.batches <= len(sends)
+    assert not any(lane.holding for lane in store.lanes)  # every connection went back to the pool
 
 
 class RecordingTraffic:
@@ -96,3 +98,22 @@ def test_the_processor_measures_how_long_events_waited(app: Flask, uow: UnitOfWo
     assert rt.processor._process_one()
     assert 0.0 <= rt.processor.lag_s < 60
     assert uow.session.exec(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "done")).one() == 1
+
+
+def test_a_second_processor_waits_and_then_takes_the_oldest_event(app: Flask, uow: UnitOfWork) -> None:
+    """Two processes never apply events side by side: the second waits, then applies the oldest one first."""
+    rt: Runtime = app.extensions["groupbuy"]
+    first, second = text_event("大家好", ts=1_800_000_000_000), text_event("早安", ts=1_800_000_000_001)
+    assert rt.inbox.store([first, second], 1.0).stored == 2
+    claimed = inbox.claim_next(uow)  # another process in the middle of applying the oldest event
+    assert claimed is not None and claimed.webhook_event_id == first["webhookEventId"]
+    other = threading.Thread(target=rt.processor._process_one)
+    other.start()
+    other.join(0.5)
+    assert other.is_alive()  # neither skipping ahead to the second event nor applying the first one twice
+    uow.rollback()  # that process died before committing: the oldest event is pending again
+    other.join(10)
+    assert not other.is_alive()
+    done = uow.session.exec(select(WebhookEvent.webhook_event_id).where(WebhookEvent.status == "done")).all()
+    uow.rollback()
+    assert done == [first["webhookEventId"]]
