@@ -64,7 +64,7 @@ class InboxStore:
     def store(self, events: Iterable[Any], timeout_s: float) -> inbox.Recorded:
         """Store one body's events within ``timeout_s``; raise StoreTimeout or StoreFailed when it could not be."""
         body = inbox.prepare(events)
-        lane = min(self.lanes, key=lambda ln: ln.group.load) if len(self.lanes) > 1 else self.lanes[0]
+        lane = min(self.lanes, key=lambda ln: ln.group.load)
         return lane.group.submit(body, timeout_s)
 
     @property

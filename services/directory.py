@@ -40,9 +40,7 @@ def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = N
         uow.memo[("member", line_user_id)] = member
     if group is not None and ("in_group", group.id, member.id) not in uow.memo:
         assert group.id is not None and member.id is not None
-        link = uow.session.exec(
-            select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
-        ).first()
+        link = _membership(uow, group, member)
         if link is None:
             uow.session.add(GroupMember(group_id=group.id, member_id=member.id))
         elif link.left_at is not None:
@@ -50,6 +48,12 @@ def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = N
             uow.session.add(link)
         uow.memo[("in_group", group.id, member.id)] = True
     return member
+
+
+def _membership(uow: UnitOfWork, group: Group, member: Member) -> GroupMember | None:
+    """Return the row saying ``member`` is (or was) in ``group``, or None."""
+    stmt = select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
+    return uow.session.exec(stmt).first()
 
 
 def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
@@ -81,9 +85,7 @@ def leave_group(uow: UnitOfWork, line_group_id: str, line_user_id: str) -> None:
     member = find_member(uow, line_user_id)
     if group is None or member is None:
         return
-    link = uow.session.exec(
-        select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.member_id == member.id)
-    ).first()
+    link = _membership(uow, group, member)
     uow.forget(("in_group", group.id, member.id))
     if link is not None:
         link.left_at = utcnow()

@@ -55,20 +55,13 @@ class Applied:
     promotions: tuple[Promotion, ...]
 
 
-def lines_of(uow: UnitOfWork, campaign_id: int, member_id: int, item_id: int | None = None) -> list[OrderLine]:
-    """Return a member's live lines in a campaign (optionally one item), oldest first."""
+def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int, list[OrderLine]]:
+    """Return a member's live lines in a campaign per item id, oldest first (one query)."""
     stmt = select(OrderLine).where(
         OrderLine.campaign_id == campaign_id, OrderLine.member_id == member_id, OrderLine.qty > 0
     )
-    if item_id is not None:
-        stmt = stmt.where(OrderLine.item_id == item_id)
-    return list(uow.session.exec(stmt.order_by(col(OrderLine.sent_at), col(OrderLine.id))).all())
-
-
-def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int, list[OrderLine]]:
-    """Return a member's live lines in a campaign per item id, oldest first (one query)."""
     by_item: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in lines_of(uow, campaign_id, member_id):
+    for line in uow.session.exec(stmt.order_by(col(OrderLine.sent_at), col(OrderLine.id))):
         by_item[line.item_id].append(line)
     return by_item
 
