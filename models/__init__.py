@@ -3,7 +3,7 @@
 from models.campaign import Campaign, Item
 from models.group import Group, GroupMember, Host
 from models.member import Member, MemberTag, SurveyAnswer
-from models.order import OrderChange, OrderLine
+from models.order import OrderChange, OrderLine, OrderRequest
 from models.payment import BankTransaction, PaymentClaim, StatementImport
 from models.reminder import ReminderSent, Setting
 from models.webhook import WebhookEvent
@@ -19,6 +19,7 @@ __all__ = [
     "MemberTag",
     "OrderChange",
     "OrderLine",
+    "OrderRequest",
     "PaymentClaim",
     "ReminderSent",
     "Setting",

@@ -1,9 +1,11 @@
-"""The order book: order lines (one per comment that added quantity) and the ledger of changes."""
+"""The order book: order lines (one per comment that added quantity), the ledger of changes, and what each
+message asked for (so a late-arriving earlier message can be put back in send order)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from models.base import aware_field, created_field
@@ -36,4 +38,24 @@ class OrderChange(SQLModel, table=True):
     action: str = Field(max_length=16)  # add | set | remove | cancel | revert | host
     source_message_id: str | None = Field(default=None, max_length=64, index=True)
     reverted: bool = False
+    created_at: datetime = created_field()
+
+
+class OrderRequest(SQLModel, table=True):
+    """What one message asked of one campaign's book, as read (intents as JSON), in force until unsent or edited.
+
+    When a member's message arrives after their later ones were applied (LINE redelivers a body only after it
+    failed), those later requests are undone and replayed after it, so the book follows send order.
+    """
+
+    __tablename__ = "order_requests"
+    # A comment looks up the member's requests sent after it in this campaign (migration 0005).
+    __table_args__ = (Index("ix_order_requests_member_sent", "campaign_id", "member_id", "sent_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=64, unique=True, index=True)
+    campaign_id: int = Field(foreign_key="campaigns.id")
+    member_id: int = Field(foreign_key="members.id")
+    sent_at: datetime = aware_field()  # when the member sent it (an edit: when they edited it)
+    intents: str = Field(sa_type=Text)  # [[action, item code or null, qty or null], ...]
     created_at: datetime = created_field()

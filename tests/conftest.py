@@ -23,7 +23,7 @@ from tests.fakes import FakeMessenger
 SECRET = "test-channel-secret-0123456789ab"
 TOKEN = "test-channel-access-token"
 TABLES_IN_DELETE_ORDER = [
-    "order_changes", "order_lines", "bank_transactions", "payment_claims", "statement_imports",
+    "order_requests", "order_changes", "order_lines", "bank_transactions", "payment_claims", "statement_imports",
     "reminders", "survey_answers", "member_tags", "group_members", "items", "campaigns",
     "hosts", "members", "groups", "settings", "webhook_events",
 ]

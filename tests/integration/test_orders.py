@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
+from sqlmodel import col, select
 
 from bot.cli import cli
 from bot.db import UnitOfWork
 from bot.messages import Text
+from models import Campaign, Group, Item, Member, OrderChange, OrderLine
+from parsers.comment import Intent
+from services import directory, order_book, order_requests
 from services.order_export import order_rows
 from tests.conftest import SECRET, Webhook
 from tests.factories.campaigns import HOTPOT, VEGGIES, at
@@ -260,6 +268,136 @@ def test_late_comment_is_refused_but_a_late_arriving_early_comment_counts(
     assert "已於 12/20(日) 20:00 截單" in last_reply(messenger).text
     assert webhook.post(body(early)).status_code == 200  # arrives late (redelivery)
     assert book(uow) == {(member_id(1), "A", "confirmed"): 1}
+
+
+def waitlist(uow: UnitOfWork, code: str) -> list[str]:
+    """Return the user ids waiting for an item, in waitlist order (one entry per waiting line)."""
+    rows = uow.session.exec(
+        select(Member.line_user_id)
+        .join(OrderLine, col(OrderLine.member_id) == col(Member.id))
+        .join(Item, col(Item.id) == col(OrderLine.item_id))
+        .where(Item.code == code, col(OrderLine.qty) > col(OrderLine.confirmed_qty))
+        .order_by(col(OrderLine.sent_at), col(OrderLine.id))
+    ).all()
+    uow.rollback()
+    return list(rows)
+
+
+# LINE redelivers a body only after it failed (a 503 during a database outage), so a comment can arrive after the
+# same member's later ones were applied. Each case: (member, comment, second sent) in send order; which of them
+# arrive late, last, in that order; the book and item C's waitlist (member per waiting line) either way.
+LATE_ARRIVALS = [
+    pytest.param([(1, "A+1", 1), (1, "A改3", 2)], [0], {(1, "A", "confirmed"): 3}, [], id="set after a late add"),
+    pytest.param([(1, "A+2", 1), (1, "取消", 2)], [0], {(1, "A", "cancelled"): 2}, [], id="cancel after a late add"),
+    pytest.param([(1, "A+1", 1), (1, "A+1", 2)], [0], {(1, "A", "confirmed"): 2}, [], id="add after a late add"),
+    pytest.param([(1, "A+2 B+1", 1), (1, "A改3", 2), (1, "B改2 A-1", 3)], [0],
+                 {(1, "A", "confirmed"): 2, (1, "A", "cancelled"): 1, (1, "B", "confirmed"): 2}, [],
+                 id="two later messages"),
+    pytest.param([(1, "A+1", 1), (1, "A+2", 2), (1, "A改1", 3)], [1],
+                 {(1, "A", "confirmed"): 1, (1, "A", "cancelled"): 2}, [], id="a later set that changed nothing when applied"),
+    pytest.param([(1, "A+1", 1), (1, "A改3", 2), (1, "A+1", 3)], [2, 1], {(1, "A", "confirmed"): 4}, [],
+                 id="two late ones, the newer first"),
+    pytest.param([(1, "A+1", 1), (1, "B+2", 2)], [0], {(1, "A", "confirmed"): 1, (1, "B", "confirmed"): 2}, [],
+                 id="a later message for another item only"),
+    pytest.param([(2, "C+28", 0), (1, "C+2", 1), (1, "C改3", 2), (3, "C+2", 3)], [1],
+                 {(2, "C", "confirmed"): 28, (1, "C", "confirmed"): 2, (1, "C", "waitlisted"): 1,
+                  (3, "C", "waitlisted"): 2}, [1, 3], id="the limited item's waitlist stays in send order"),
+    pytest.param([(2, "C+29", 0), (1, "C+1", 1), (3, "C+1", 2), (1, "取消", 3)], [1],
+                 {(2, "C", "confirmed"): 29, (1, "C", "cancelled"): 1, (3, "C", "confirmed"): 1}, [],
+                 id="a late add then a cancel leaves the stock to the next member"),
+]
+
+
+@pytest.mark.parametrize("delivery", ["in send order", "late"])
+@pytest.mark.parametrize(("comments", "late", "expected", "waiting"), LATE_ARRIVALS)
+def test_a_late_arriving_comment_is_applied_in_send_order(
+    webhook: Webhook, uow: UnitOfWork, hotpot: None, comments: list[tuple[int, str, int]], late: list[int],
+    expected: dict[tuple[int, str, str], int], waiting: list[int], delivery: str,
+) -> None:
+    events = [text_event(text, user_id=member_id(who), ts=at(2, 9, 0, second)) for who, text, second in comments]
+    order = [n for n in range(len(events)) if n not in late] + late if delivery == "late" else range(len(events))
+    for n in order:
+        assert webhook.post(body(events[n])).status_code == 200
+    assert book(uow) == {(member_id(who), code, status): qty for (who, code, status), qty in expected.items()}
+    assert waitlist(uow, "C") == [member_id(who) for who in waiting]
+
+
+def test_a_late_comment_replays_only_its_own_members_later_messages(
+    webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, hotpot: None
+) -> None:
+    late = text_event("A+1", user_id=member_id(1), ts=at(2, 9, 0, 1))
+    others = [say(webhook, "A改3", 2, at(2, 9, 0, 2)), say(webhook, "A+1", 2, at(2, 9, 0, 4))]
+    mine = say(webhook, "A改3", 1, at(2, 9, 0, 3))
+    assert webhook.post(body(late)).status_code == 200
+    reply = last_reply(messenger)
+    assert reply.quote_token == late["message"]["quoteToken"] and "A 高麗菜豬肉水餃 ×3" in reply.text
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 3, (member_id(2), "A", "confirmed"): 4}
+    reverted = uow.session.exec(select(OrderChange.source_message_id).where(col(OrderChange.reverted).is_(True))).all()
+    uow.rollback()
+    assert reverted == [mine["message"]["id"]]  # replayed; the other member's comments were left alone
+    assert not {e["message"]["id"] for e in others} & set(reverted)
+
+
+@pytest.mark.parametrize("change", ["unsend", "edit"])
+def test_undoing_a_comment_replays_the_members_later_ones(
+    webhook: Webhook, uow: UnitOfWork, hotpot: None, change: str
+) -> None:
+    first = say(webhook, "A+2", 1, at(2, 9))
+    say(webhook, "A改3", 1, at(2, 9, 1))  # means 3, whatever came before
+    message = first["message"]["id"]
+    if change == "unsend":
+        webhook.post(body(unsend_event(message, user_id=member_id(1))))
+        assert book(uow) == {(member_id(1), "A", "confirmed"): 3}
+    else:
+        webhook.post(body(edited_event(message, "B+1", user_id=member_id(1), ts=at(2, 9, 2))))
+        assert book(uow) == {(member_id(1), "A", "confirmed"): 3, (member_id(1), "B", "confirmed"): 1}
+
+
+def test_an_unsent_comment_is_not_replayed(webhook: Webhook, uow: UnitOfWork, hotpot: None) -> None:
+    late = text_event("A+2", user_id=member_id(1), ts=at(2, 9))
+    later = say(webhook, "A-1", 1, at(2, 9, 1))  # nothing to take off yet
+    webhook.post(body(unsend_event(later["message"]["id"], user_id=member_id(1))))
+    assert webhook.post(body(late)).status_code == 200
+    assert book(uow) == {(member_id(1), "A", "confirmed"): 2}
+
+
+def test_reading_a_message_again_replaces_what_it_asked(uow: UnitOfWork, hotpot: None) -> None:
+    campaign = uow.session.get(Campaign, 1)
+    member = directory.ensure_member(uow, member_id(1))
+    assert campaign is not None
+    sent = datetime(2026, 12, 2, 1, tzinfo=UTC)
+    for intent in (Intent("remove", "A", 1), Intent("add", "A", 2)):  # the first changed nothing: nothing to undo
+        order_book.apply_intents(uow, campaign=campaign, member=member, intents=[intent], message_id="m1", sent_at=sent)
+    request = order_requests.find(uow, "m1")
+    assert request is not None and order_requests.intents_of(request) == [Intent("add", "A", 2)]
+    uow.rollback()
+
+
+_groups = itertools.count(0x100)
+NEARLY_SOLD_OUT = HOTPOT.replace("限量30盒", "限量3盒")
+MEMBER_COMMENTS = ["A+1", "A+2", "A改3", "A-1", "取消", "B+1", "C+2", "C-1"]
+
+
+def campaign_book(webhook: Webhook, uow: UnitOfWork, comments: list[str], order: list[int]) -> dict[Any, int]:
+    """Open a campaign in a new group, deliver one member's comments (sent in turn) in ``order``; return its book."""
+    group = f"C{next(_groups):032x}"
+    say(webhook, NEARLY_SOLD_OUT, HOST_ID, at(1, 10), group_id=group)
+    events = [text_event(text, user_id=member_id(1), group_id=group, ts=at(2, 9, 0, n)) for n, text in enumerate(comments)]
+    for n in order:
+        assert webhook.post(body(events[n])).status_code == 200
+    campaign = uow.session.exec(select(Campaign.id).join(Group).where(Group.line_group_id == group)).one()
+    rows = order_rows(uow, campaign_id=campaign, include_cancelled=True)
+    uow.rollback()
+    return {(r["item_code"], r["status"]): r["qty"] for r in rows}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(comments=st.lists(st.sampled_from(MEMBER_COMMENTS), min_size=1, max_size=6), data=st.data())
+def test_any_delivery_order_gives_the_send_order_book(
+    webhook: Webhook, uow: UnitOfWork, comments: list[str], data: st.DataObject
+) -> None:
+    delivered = data.draw(st.permutations(range(len(comments))))
+    assert campaign_book(webhook, uow, comments, delivered) == campaign_book(webhook, uow, comments, list(range(len(comments))))
 
 
 def test_host_close_and_stats_and_roster(

@@ -1,0 +1,66 @@
+"""What each message asked of the order book, kept so it can be replayed in send order.
+
+LINE redelivers a body only after it failed, so a member's ``A+1`` can be applied after their later ``A改3``. The
+order book then undoes the later requests, applies the late one and replays them (``order_book.apply_intents``);
+replaying needs what each message asked for — a ``set`` must replay as a set, so the deltas alone do not do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from bot.db import UnitOfWork
+from models import OrderRequest
+from models.base import utcnow
+from parsers.comment import Action, Intent
+
+
+def record(
+    uow: UnitOfWork, *, message_id: str, campaign_id: int, member_id: int, sent_at: datetime,
+    intents: Sequence[Intent],
+) -> None:
+    """Keep what a message asked for, in one statement (re-reading the same message replaces its row)."""
+    values = {"campaign_id": campaign_id, "member_id": member_id, "sent_at": sent_at, "intents": encode(intents)}
+    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
+    stmt = insert(OrderRequest).values(message_id=message_id, created_at=utcnow(), **values)
+    uow.session.execute(stmt.on_conflict_do_update(
+        index_elements=["message_id"], set_={name: stmt.excluded[name] for name in values}))
+
+
+def later_than(
+    uow: UnitOfWork, campaign_id: int, member_id: int, sent_at: datetime, *, besides: str | None = None
+) -> list[OrderRequest]:
+    """Return the member's requests in a campaign sent after ``sent_at``, in send order (one indexed query)."""
+    stmt = select(OrderRequest).where(
+        OrderRequest.campaign_id == campaign_id, OrderRequest.member_id == member_id, col(OrderRequest.sent_at) > sent_at
+    )
+    if besides is not None:
+        stmt = stmt.where(OrderRequest.message_id != besides)
+    return list(uow.session.exec(stmt.order_by(col(OrderRequest.sent_at), col(OrderRequest.id))).all())
+
+
+def find(uow: UnitOfWork, message_id: str) -> OrderRequest | None:
+    """Return what a message asked for, if it still counts."""
+    return uow.session.exec(select(OrderRequest).where(OrderRequest.message_id == message_id)).first()
+
+
+def forget(uow: UnitOfWork, request: OrderRequest) -> None:
+    """Drop a request (its message was unsent, or is about to be re-read after an edit)."""
+    uow.session.delete(request)
+    uow.session.flush()
+
+
+def encode(intents: Sequence[Intent]) -> str:
+    """Write intents as compact JSON: ``[[action, item code or null, qty or null], ...]``."""
+    return json.dumps([[i.action, i.item, i.qty] for i in intents], ensure_ascii=False, separators=(",", ":"))
+
+
+def intents_of(request: OrderRequest) -> list[Intent]:
+    """Read a request's intents back."""
+    return [Intent(cast(Action, action), item, qty) for action, item, qty in json.loads(request.intents)]
