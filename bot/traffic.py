@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from sqlalchemy.engine import make_url
 
 QUIET_S = 0.05  # no webhook for this long: the burst has paused (LINE's deliveries of a burst come back to back)
-POLL_S = 0.005
+POLL_NS = 5_000_000  # shortest sleep between looks
 _SLOT = struct.Struct("q")  # monotonic ns of the latest webhook activity
 
 
@@ -73,11 +73,15 @@ class Traffic:
         quiet_ns = int(self.quiet_s * 1e9)
         while True:
             now = time.monotonic_ns()
-            if self._in_flight == 0 and now - self._last() >= quiet_ns:
+            idle_ns = now - self._last()
+            if self._in_flight == 0 and idle_ns >= quiet_ns:
                 return True
             if now >= deadline:
                 return False
-            time.sleep(POLL_S)
+            # It cannot be quiet before quiet_s after the latest webhook (one in flight ends at the earliest now):
+            # sleep until then rather than polling, so a burst's own threads get the GIL.
+            until_quiet_ns = quiet_ns - idle_ns if self._in_flight == 0 else quiet_ns
+            time.sleep(min(max(until_quiet_ns, POLL_NS), deadline - now) / 1e9)
 
     def _touch(self) -> None:
         now = time.monotonic_ns()

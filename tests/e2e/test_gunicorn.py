@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from bot.fakeline import FakeLineServer, webhook_body
-from tests.e2e.conftest import E2E_GROUP, E2E_HOST, RunningBot, wait_until
+from tests.e2e.burst import worker_pids
+from tests.e2e.conftest import E2E_GROUP, E2E_HOST, RunningBot, bot_env, start_gunicorn, stop, wait_until
 from tests.factories.campaigns import HOTPOT, at
 
 pytestmark = pytest.mark.e2e
@@ -61,3 +65,51 @@ def test_campaign_under_concurrent_comments_never_oversells(gunicorn_bot: Runnin
     tokens = [json.loads(json.dumps(r.body))["replyToken"] for r in platform.replies]
     assert len(tokens) == len(set(tokens))
     assert platform.violations == []
+
+
+def listening_inodes(pid: int, port: int) -> set[str]:
+    """Return the inodes of the TCP sockets listening on ``port`` that process ``pid`` holds open."""
+    listening = set()
+    for table in ("tcp", "tcp6"):
+        for row in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                listening.add(fields[9])
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            held.add(target[len("socket:["):-1])
+    return listening & held
+
+
+def test_each_worker_listens_on_its_own_socket(gunicorn_bot: RunningBot) -> None:
+    # The kernel then spreads a burst's connections over the workers instead of the first to wake taking them all.
+    port = int(gunicorn_bot.url.rsplit(":", 1)[1])
+
+    def sockets() -> list[set[str]]:
+        return [listening_inodes(pid, port) for pid in worker_pids(gunicorn_bot.process.pid)]
+
+    assert wait_until(lambda: len(sockets()) == 2 and all(sockets()), timeout=15), sockets()
+    first, second = sockets()
+    assert len(first) == len(second) == 1
+    assert first != second
+
+
+def test_a_taken_port_is_refused_with_advice(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        log_path = tmp_path / "gunicorn.log"
+        process = start_gunicorn(bot_env(fake_line.base_url, database_url), port, log_path)
+        try:
+            assert process.wait(30) != 0
+        finally:
+            stop(process)
+    log = log_path.read_text(errors="replace")
+    assert f"Cannot listen on 127.0.0.1:{port}" in log, log
+    assert "stop it, or choose another port" in log

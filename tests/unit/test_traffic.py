@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from bot.traffic import Traffic, traffic_path
 
@@ -43,6 +46,19 @@ def test_the_wait_ends_when_the_burst_pauses() -> None:
     threading.Timer(0.05, released.set).start()
     assert traffic.wait_quiet(5.0)
     sender.join(5)
+
+
+def test_a_waiting_worker_sleeps_through_the_burst_instead_of_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    naps: list[float] = []
+    sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda s: (naps.append(s), sleep(s)))
+    traffic = Traffic(quiet_s=0.1)
+    with traffic.request():  # a burst that lasts the whole wait
+        assert not traffic.wait_quiet(0.5)
+    assert 1 <= len(naps) <= 6  # about once per quiet period, not every few milliseconds (was 100)
+    naps.clear()
+    assert not traffic.wait_quiet(0.05)  # the burst ended just now: one nap until the wait runs out
+    assert len(naps) == 1
 
 
 def test_a_sibling_process_sees_the_traffic_through_the_shared_file(tmp_path: Path) -> None:
