@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import cast
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
 
 from bot.db import UnitOfWork
@@ -20,29 +23,45 @@ from models import OrderRequest
 from models.base import utcnow
 from parsers.comment import Action, Intent
 
+_COLUMNS = ("campaign_id", "member_id", "sent_at", "intents")
+
+
+@cache
+def _upsert(dialect: str) -> Executable:
+    """Return the insert-or-replace statement of a dialect (built once: building it costs more than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(OrderRequest).values(
+        message_id=bindparam("message_id"), created_at=bindparam("created_at"),
+        **{name: bindparam(name) for name in _COLUMNS},
+    )
+    return stmt.on_conflict_do_update(index_elements=["message_id"], set_={n: stmt.excluded[n] for n in _COLUMNS})
+
 
 def record(
     uow: UnitOfWork, *, message_id: str, campaign_id: int, member_id: int, sent_at: datetime,
     intents: Sequence[Intent],
 ) -> None:
     """Keep what a message asked for, in one statement (re-reading the same message replaces its row)."""
-    values = {"campaign_id": campaign_id, "member_id": member_id, "sent_at": sent_at, "intents": encode(intents)}
-    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-    stmt = insert(OrderRequest).values(message_id=message_id, created_at=utcnow(), **values)
-    uow.session.execute(stmt.on_conflict_do_update(
-        index_elements=["message_id"], set_={name: stmt.excluded[name] for name in values}))
+    uow.session.connection().execute(_upsert(uow.dialect), {  # Core, not the ORM's bulk-insert path
+        "message_id": message_id, "created_at": utcnow(), "campaign_id": campaign_id, "member_id": member_id,
+        "sent_at": sent_at, "intents": encode(intents),
+    })
+
+
+_LATER = (
+    select(OrderRequest)
+    .where(OrderRequest.campaign_id == bindparam("campaign_id"), OrderRequest.member_id == bindparam("member_id"),
+           col(OrderRequest.sent_at) > bindparam("sent_at"), OrderRequest.message_id != bindparam("besides"))
+    .order_by(col(OrderRequest.sent_at), col(OrderRequest.id))
+)
 
 
 def later_than(
     uow: UnitOfWork, campaign_id: int, member_id: int, sent_at: datetime, *, besides: str | None = None
 ) -> list[OrderRequest]:
     """Return the member's requests in a campaign sent after ``sent_at``, in send order (one indexed query)."""
-    stmt = select(OrderRequest).where(
-        OrderRequest.campaign_id == campaign_id, OrderRequest.member_id == member_id, col(OrderRequest.sent_at) > sent_at
-    )
-    if besides is not None:
-        stmt = stmt.where(OrderRequest.message_id != besides)
-    return list(uow.session.exec(stmt.order_by(col(OrderRequest.sent_at), col(OrderRequest.id))).all())
+    params = {"campaign_id": campaign_id, "member_id": member_id, "sent_at": sent_at, "besides": besides or ""}
+    return list(uow.session.exec(_LATER, params=params).all())
 
 
 def find(uow: UnitOfWork, message_id: str) -> OrderRequest | None:
