@@ -20,7 +20,7 @@ class WebhookEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     webhook_event_id: str = Field(max_length=64, unique=True, index=True)
     event_type: str = Field(max_length=32)
-    sent_at: datetime = aware_field(index=True)  # the event's own timestamp
+    sent_at: datetime = aware_field()  # the event's own timestamp (claimed in this order: the claim index)
     payload: str = Field(sa_type=Text)
     status: str = Field(default="pending", max_length=16)  # pending | done | failed
     attempts: int = 0

@@ -67,6 +67,16 @@ def test_order_requests_downgrade_and_upgrade(database_url: str) -> None:
     assert schema_differences(database_url) == []
 
 
+def test_a_webhook_insert_writes_only_the_indexes_something_reads(database_url: str) -> None:
+    """Each index is one more B-tree write per stored event; the inbox keeps the unique id and the claim order."""
+    engine = make_engine(database_url)
+    try:
+        indexes = {ix["name"] for ix in inspect(engine).get_indexes("webhook_events")}
+    finally:
+        engine.dispose()
+    assert indexes == {"ix_webhook_events_webhook_event_id", "ix_webhook_events_claim"}
+
+
 def assert_served_by(database_url: str, query: str, index: str) -> None:
     """Assert the query reads ``index`` in order (no sort of its own)."""
     engine = make_engine(database_url)
