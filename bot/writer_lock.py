@@ -47,9 +47,7 @@ class WriterLock:
                 return self._acquire(timeout_s)
             finally:
                 self._announce(-1)
-        if priority == "background":
-            self._let_urgent_pass(min(BACKGROUND_YIELD_S, timeout_s))
-        return self._acquire(timeout_s)
+        return self._acquire(timeout_s, yield_s=min(BACKGROUND_YIELD_S, timeout_s) if priority == "background" else 0)
 
     def _announce(self, change: int) -> None:
         """Count this process's urgent waiters; hold a shared flock on the wait file while there are any."""
@@ -58,17 +56,15 @@ class WriterLock:
             if self._urgent_waiting == (1 if change > 0 else 0):
                 fcntl.flock(self._wait_fd("announce"), fcntl.LOCK_SH if change > 0 else fcntl.LOCK_UN)
 
-    def _let_urgent_pass(self, max_s: float) -> None:
-        """Wait (at most ``max_s``) while any process has an urgent writer queued."""
-        fd, until = self._wait_fd("probe"), time.monotonic() + max_s
-        while time.monotonic() < until:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                time.sleep(0.001)
-                continue
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return
+    def _urgent_queued(self) -> bool:
+        """Return True while an urgent writer of any process (this one included) waits for the lock."""
+        fd = self._wait_fd("probe")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
 
     def _wait_fd(self, role: str) -> int:
         self._file()  # resets descriptors after a fork
@@ -76,26 +72,41 @@ class WriterLock:
             self._wait_fds[role] = os.open(self.path.removesuffix(".lock") + ".wait", os.O_RDWR | os.O_CREAT, 0o600)
         return self._wait_fds[role]
 
-    def _acquire(self, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        if not self._thread_lock.acquire(timeout=max(0.0, timeout_s)):
-            return False
+    def _acquire(self, timeout_s: float, yield_s: float = 0.0) -> bool:
+        """Queue for the thread lock, then poll the flock; a background writer (``yield_s`` > 0) steps aside.
+
+        For up to ``yield_s`` a background writer lets announced urgent writers go first — also while it already
+        waits for the flock, so an urgent writer that arrives meanwhile is not stuck behind a whole background
+        transaction (it would be: the thread lock keeps this process's writers in line behind the background one).
+        """
+        now = time.monotonic()
+        deadline, yield_until = now + timeout_s, now + yield_s
+        held = self._thread_lock.acquire(timeout=max(0.0, timeout_s))
         try:
             fd, delay = self._file(), 0.0002
-            while True:
+            while held:
+                if yield_s and time.monotonic() < yield_until and self._urgent_queued():
+                    self._thread_lock.release()
+                    held = False
+                    time.sleep(0.001)
+                    held = self._thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+                    continue
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return True
                 except BlockingIOError:
                     pass
                 if time.monotonic() >= deadline:
-                    self._thread_lock.release()
-                    return False
+                    break
                 time.sleep(delay)  # only one thread per process polls; the others wait on the thread lock
                 delay = min(delay * 2, 0.002)
         except BaseException:
-            self._thread_lock.release()
+            if held:
+                self._thread_lock.release()
             raise
+        if held:
+            self._thread_lock.release()
+        return False
 
     def release(self) -> None:
         """Let the next writer in."""
