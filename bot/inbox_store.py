@@ -27,6 +27,10 @@ class _Lane:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # PostgreSQL: each INSERT is its own transaction, one round trip per batch instead of BEGIN, INSERT, COMMIT.
+        # A batch longer than one statement is then stored in parts, which is harmless: a body that gets no 200 is
+        # redelivered, and the part already stored counts as duplicates.
+        self._autocommit = engine.dialect.name != "sqlite"
         self._conn: Connection | None = None  # used only by the lane's current leader
         self.group: GroupCommit[inbox.Prepared, inbox.Recorded] = GroupCommit(self._write, on_idle=self._give_back)
 
@@ -38,13 +42,10 @@ class _Lane:
     def _write(self, bodies: list[inbox.Prepared], budget_s: float) -> list[inbox.Recorded]:
         if self._conn is None:
             self._conn = self.engine.connect()
-            if self.engine.dialect.name != "sqlite":
-                # Each INSERT is its own transaction: one round trip per batch instead of BEGIN, INSERT, COMMIT.
-                # A batch longer than one statement is then stored in parts, which is harmless: a body that gets
-                # no 200 is redelivered, and the part already stored counts as duplicates.
+            if self._autocommit:
                 self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
-            if self.engine.dialect.name != "sqlite":
+            if self._autocommit:
                 return inbox.insert_bodies(self._conn, bodies)
             # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock.
             conn = self._conn.execution_options(lock_timeout_s=budget_s, lock_priority="urgent")
