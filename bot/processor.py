@@ -143,9 +143,12 @@ class InboxWorker:
             self._thread.start()
 
     def notify(self) -> None:
-        """Wake the worker: new events were stored."""
-        self.start()
-        self._wake.set()
+        """Wake the worker: new events were stored (cheap when it is running and already woken: once per request)."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self.start()
+        if not self._wake.is_set():
+            self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread after the event in hand."""

@@ -40,10 +40,11 @@ class Runtime:
         return self.processor.process_next()
 
     def stop(self) -> None:
-        """Stop the inbox worker, then send what it left for LINE."""
+        """Stop the inbox worker, then send what it left for LINE; give the webhook's connection back."""
         self.worker.stop()
         if self.processor.courier is not None:
             self.processor.courier.stop()
+        self.inbox.close()
 
     def events_stored(self) -> None:
         """New events are in the inbox: apply them now (inline mode) or wake the worker."""

@@ -95,6 +95,7 @@ def app(settings: Settings, messenger: FakeMessenger) -> Iterator[Flask]:
     app = create_app(settings, messenger=messenger)
     app.config["TESTING"] = True
     yield app
+    app.extensions["groupbuy"].stop()
     app.extensions["groupbuy"].engine.dispose()
 
 

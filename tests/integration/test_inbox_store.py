@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 from sqlmodel import func, select
 
+from bot import inbox_store
 from bot.db import UnitOfWork
 from bot.inbox_store import InboxStore
 from bot.runtime import MAX_DEFER_S, MAX_LAG_S, Runtime
@@ -40,10 +43,8 @@ def test_bodies_written_together_count_duplicates_per_body(app: Flask, uow: Unit
     assert '"text": "A+3"' in row.payload  # stored as sent, Chinese and all
 
 
-@pytest.mark.parametrize("lanes", [1, 3])
-def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask, uow: UnitOfWork, lanes: int) -> None:
-    store = InboxStore(app.extensions["groupbuy"].engine, lanes=lanes)
-    assert len(store.lanes) == lanes
+def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask, uow: UnitOfWork) -> None:
+    store = InboxStore(app.extensions["groupbuy"].engine)
     bodies = [[text_event(f"B+{n % 3 + 1}", user_id=member_id(n))] for n in range(60)]
     sends = bodies + bodies[::3]  # a third of the bodies delivered twice
     results: list[inbox.Recorded] = []
@@ -67,7 +68,25 @@ def test_concurrent_requests_and_redeliveries_store_every_event_once(app: Flask,
     ids = stored_ids(uow)
     assert len(ids) == len(set(ids)) == 60
     assert store.bodies == len(sends) and store.batches <= len(sends)
-    assert not any(lane.holding for lane in store.lanes)  # every connection went back to the pool
+    store.close()
+
+
+def test_the_store_keeps_its_connection_between_bodies_and_rechecks_it_after_a_quiet_spell(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = app.extensions["groupbuy"].engine
+    checkouts: list[object] = []
+    event.listen(engine, "checkout", lambda dbapi_conn, record, proxy: checkouts.append(dbapi_conn))
+    store = InboxStore(engine)
+    for n in range(3):  # a burst: one checkout, not one per body
+        assert store.store([text_event(f"A+{n + 1}", user_id=member_id(n))], 5.0).stored == 1
+    assert len(checkouts) == 1
+    monkeypatch.setattr(inbox_store, "RECHECK_AFTER_S", 0.0)  # the next body comes after a quiet spell
+    time.sleep(0.01)
+    assert store.store([text_event("B+1", user_id=member_id(7))], 5.0).stored == 1
+    assert len(checkouts) == 2  # handed back and checked out again (the pool pings it on PostgreSQL)
+    store.close()
+    assert engine.pool.checkedout() == 0
 
 
 class RecordingTraffic:

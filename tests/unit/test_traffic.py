@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -69,6 +70,25 @@ def test_a_sibling_process_sees_the_traffic_through_the_shared_file(tmp_path: Pa
         pass
     assert worker.in_flight == 0
     assert not worker.wait_quiet(0.02)
+
+
+def test_a_forked_worker_shares_the_file_with_its_parent(tmp_path: Path) -> None:
+    """Gunicorn forks its workers after the master may have used the gauge: both still see each other."""
+    traffic = Traffic(str(tmp_path / "groupbuy.db-traffic"), quiet_s=60.0)
+    assert traffic.wait_quiet(0.0)  # the parent maps the file before forking
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: answers one webhook and reports the process it mapped the file in
+        try:
+            with traffic.request():
+                pass
+            os.write(write, str(traffic._pid == os.getpid()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 10) == b"True"
+    os.waitpid(pid, 0)
+    assert not traffic.wait_quiet(0.02)  # the parent sees the child's webhook
 
 
 def test_an_unusable_shared_file_falls_back_to_this_process(tmp_path: Path) -> None:
