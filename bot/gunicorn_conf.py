@@ -48,6 +48,18 @@ def port_free_or_exit(host: str, port: int, wait_s: float = 5.0) -> None:
         time.sleep(0.25)
 
 
+# A kept-alive connection is closed after this many requests (as nginx's ``keepalive_requests``), and the client's
+# next one lands on a worker the kernel picks anew. LINE keeps a burst's few connections open, and reuse_port deals
+# them out at random: 13 of 16 on one worker happened, and that worker's core then capped the whole bot.
+REQUESTS_PER_CONNECTION = 50
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Answer every REQUESTS_PER_CONNECTION-th request of a connection with ``Connection: close``."""
+    if req.req_number % REQUESTS_PER_CONNECTION == 0:
+        req.must_close = True
+
+
 def post_worker_init(worker: Any) -> None:
     """Log when a worker has loaded the app (the benchmarks wait for every worker before a burst)."""
     worker.log.info("worker %s ready", worker.pid)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from bot.db import UnitOfWork
 from models import WebhookEvent
@@ -108,20 +109,30 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
     """
     if not rows:
         return []
-    dialect = conn.dialect
-    table = WebhookEvent.__table__  # type: ignore[attr-defined]
-    processors = [(name, table.c[name].type.bind_processor(dialect)) for name in _COLUMNS]
+    processors = _bind_processors(conn.dialect)
     params = tuple(process(row[name]) if process else row[name] for row in rows for name, process in processors)
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-    sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * len(rows))} "
-           "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
     cursor = conn.connection.cursor()  # the driver's cursor, inside ``conn``'s transaction
     try:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(conn.dialect.paramstyle, len(rows)), params)
         return [row[0] for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+@functools.cache
+def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """Return each inbox column's bind processor on ``dialect`` (the same for every insert)."""
+    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    return [(name, table.c[name].type.bind_processor(dialect)) for name in _COLUMNS]
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(paramstyle: str, count: int) -> str:
+    """Return the driver SQL inserting ``count`` inbox rows."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    return (f"INSERT INTO {WebhookEvent.__tablename__} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * count)} "
+            "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
 
 
 PROCESSING_LOCK = 0x67627579  # PostgreSQL advisory lock key ("gbuy"): one event applied at a time, in send order

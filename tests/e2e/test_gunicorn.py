@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.fakeline import FakeLineServer, webhook_body
+from bot.gunicorn_conf import REQUESTS_PER_CONNECTION
 from tests.e2e.burst import worker_pids
 from tests.e2e.conftest import E2E_GROUP, E2E_HOST, RunningBot, bot_env, start_gunicorn, stop, wait_until
 from tests.factories.campaigns import HOTPOT, at
@@ -97,6 +99,24 @@ def test_each_worker_listens_on_its_own_socket(gunicorn_bot: RunningBot) -> None
     first, second = sockets()
     assert len(first) == len(second) == 1
     assert first != second
+
+
+def test_a_kept_alive_connection_is_closed_after_its_share_of_requests(gunicorn_bot: RunningBot) -> None:
+    """Every REQUESTS_PER_CONNECTION-th answer says "Connection: close", so a burst's connections are dealt anew."""
+    host, port = gunicorn_bot.url.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    answers = []
+    try:
+        for _ in range(REQUESTS_PER_CONNECTION * 2):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            answers.append((response.status, response.getheader("Connection")))
+    finally:
+        conn.close()
+    closing = [n + 1 for n, (_status, header) in enumerate(answers) if header == "close"]
+    assert {status for status, _header in answers} == {200}
+    assert closing == [REQUESTS_PER_CONNECTION, REQUESTS_PER_CONNECTION * 2]  # http.client reconnected in between
 
 
 def test_a_taken_port_is_refused_with_advice(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> None:
