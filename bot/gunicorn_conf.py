@@ -56,7 +56,7 @@ REQUESTS_PER_CONNECTION = 50
 
 def pre_request(worker: Any, req: Any) -> None:
     """Answer every REQUESTS_PER_CONNECTION-th request of a connection with ``Connection: close``."""
-    if req.req_number % REQUESTS_PER_CONNECTION == 0:
+    if getattr(req, "req_number", 1) % REQUESTS_PER_CONNECTION == 0:  # HTTP/1.x requests count per connection
         req.must_close = True
 
 

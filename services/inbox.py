@@ -119,7 +119,7 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
         cursor.close()
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)
 def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
     """Return each inbox column's bind processor on ``dialect`` (the same for every insert)."""
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
