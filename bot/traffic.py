@@ -23,18 +23,11 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
 
+from bot import forks
+
 QUIET_S = 0.05  # no webhook for this long: the burst has paused (LINE's deliveries of a burst come back to back)
 POLL_NS = 5_000_000  # shortest sleep between looks
 _SLOT = struct.Struct("q")  # monotonic ns of the latest webhook activity
-_pid = os.getpid()  # kept current by the fork hook below: asking the kernel twice per request costs more
-
-
-def _forked() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_forked)
 
 
 def traffic_path(database_url: str) -> str:
@@ -107,7 +100,7 @@ class Traffic:
         """Map the shared file (again after a fork); None when there is none or it cannot be opened."""
         if self._path is None:
             return None
-        if self._map is None or self._pid != _pid:
+        if self._map is None or self._pid != forks.pid():
             try:
                 fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 try:
@@ -119,5 +112,5 @@ class Traffic:
             except OSError:
                 self._path = None  # best effort: fall back to this process's own traffic
                 return None
-            self._pid = _pid
+            self._pid = forks.pid()
         return self._map

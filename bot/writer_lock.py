@@ -21,6 +21,8 @@ import threading
 import time
 from typing import Any
 
+from bot import forks
+
 BACKGROUND_YIELD_S = 0.05
 
 
@@ -115,9 +117,9 @@ class WriterLock:
         self._thread_lock.release()
 
     def _file(self) -> int:
-        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
+        if self._fd is None or self._pid != forks.pid():  # a forked child opens its own
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
+            self._pid = forks.pid()
             self._wait_fds = {}
         return self._fd
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -57,3 +58,29 @@ def test_a_writer_gives_up_at_its_timeout(tmp_path: Path) -> None:
     holder.release()
     assert waiter.acquire(0.1, "background")
     waiter.release()
+
+
+def test_a_forked_worker_queues_with_its_own_descriptor(tmp_path: Path) -> None:
+    """Gunicorn forks workers after the lock file may have been opened: a child sharing the parent's descriptor
+    would share its flock too, and both would write at once."""
+    lock = WriterLock(str(tmp_path / "groupbuy.db-writer.lock"))
+    assert lock.acquire(1.0)
+    lock.release()  # the parent has opened the file
+    held, done = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: takes the lock and holds it until the parent has tried
+        try:
+            if lock.acquire(1.0):
+                os.write(held[1], b"1")
+                os.read(done[0], 1)
+                lock.release()
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(held[0], 1) == b"1"
+        assert not lock.acquire(0.05)  # the child's flock excludes the parent
+    finally:
+        os.write(done[1], b"1")
+        os.waitpid(pid, 0)
+    assert lock.acquire(1.0)
+    lock.release()
