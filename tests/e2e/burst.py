@@ -107,6 +107,7 @@ class Post:
     events: int
     due_s: float  # when to send it, from the start of the burst (used with a rate)
     duplicate: bool  # a second delivery of a body already sent
+    seq: int = 0  # how many comments the burst had made before this POST (its place in the whole send order)
 
 
 @dataclass
@@ -120,6 +121,21 @@ class Burst:
     def posts(self) -> int:
         """Return how many POSTs the burst makes (without retries)."""
         return sum(len(lane) for lane in self.lanes)
+
+    def parts(self, count: int) -> list[Burst]:
+        """Split the POSTs into ``count`` consecutive parts, each lane's in order (the parts carry no comments).
+
+        Sent one after the other, the parts deliver exactly what the whole burst does; the benchmark sends each to
+        the bare endpoint and to the bot in turn, so both are measured over the same stretches of time.
+        """
+        total = 1 + max((post.seq for lane in self.lanes for post in lane), default=0)
+        parts = []
+        for k in range(count):
+            low, high = total * k // count, total * (k + 1) // count  # the same stretch of the send order in every lane
+            lanes = [[post for post in lane if low <= post.seq < high] for lane in self.lanes]
+            start_s = min((post.due_s for lane in lanes for post in lane), default=0.0)  # a paced part starts at 0
+            parts.append(Burst([], [[replace(post, due_s=post.due_s - start_s) for post in lane] for lane in lanes]))
+        return parts
 
 
 def make_burst(
@@ -147,19 +163,19 @@ def make_burst(
             comments.append(Comment(event["webhookEventId"], member, ts, form.steps))
             body_events.append(event)
         due = (len(comments) - size) / rate if rate else 0.0
-        post = _post(webhook_body(body_events), secret, due, duplicate=False)
+        post = replace(_post(webhook_body(body_events), secret, due, duplicate=False), seq=len(comments) - size)
         waiting = later[lane]
         for entry in list(waiting):
             if entry[0] <= 0:
-                lanes[lane].append(replace(entry[1], due_s=due))
+                lanes[lane].append(replace(entry[1], due_s=due, seq=post.seq))
                 waiting.remove(entry)
         later[lane] = [(n - 1, p) for n, p in waiting]
         lanes[lane].append(post)
         if rng.random() < redeliver_share:
             again = replace(post, raw=post.redelivery, signature=post.redelivery_signature, duplicate=True)
             later[lane].append((rng.randint(0, 3), again))
-    for lane, waiting in enumerate(later):
-        lanes[lane].extend(p for _, p in waiting)
+    for lane, waiting in enumerate(later):  # redeliveries still waiting go last
+        lanes[lane].extend(replace(p, seq=len(comments) - 1) for _, p in waiting)
     return Burst(comments, lanes)
 
 
@@ -291,6 +307,10 @@ class Sent:
     latencies: list[float] = field(default_factory=list)  # of every answered POST, seconds
     retries: int = 0
     gave_up: int = 0  # bodies never acknowledged before the deadline
+    # The steady stretch: from the moment every lane had an answer until the first lane ran out of POSTs (before it,
+    # connections are being opened; after it, fewer senders than asked for are left).
+    steady_s: float = 0.0
+    steady_events: int = 0
 
     def percentile(self, p: float) -> float:
         """Return the p-th percentile acknowledgement latency in ms."""
@@ -298,6 +318,25 @@ class Sent:
             return float("nan")
         ordered = sorted(self.latencies)
         return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    def add(self, other: Sent) -> None:
+        """Add what another part of the same burst saw."""
+        self.elapsed_s += other.elapsed_s
+        self.events += other.events
+        self.statuses.update(other.statuses)
+        self.latencies.extend(other.latencies)
+        self.retries += other.retries
+        self.gave_up += other.gave_up
+        self.steady_s += other.steady_s
+        self.steady_events += other.steady_events
+
+    def settle(self, acks: list[tuple[float, int]], first_answers: list[float], lanes_done: list[float]) -> None:
+        """Work out the steady stretch from the acknowledgements (seconds from the start, events) and the lanes."""
+        begin, end = max(first_answers, default=0.0), min(lanes_done, default=0.0)
+        if end - begin < 0.1 * self.elapsed_s:  # too short to tell (a tiny burst): take the whole run
+            begin, end = 0.0, self.elapsed_s
+        self.steady_s = end - begin
+        self.steady_events = sum(events for at, events in acks if begin < at <= end)
 
     @property
     def server_errors(self) -> int:
@@ -316,11 +355,17 @@ def send_burst(
     host, port = target.hostname or "", target.port
     assert host == "127.0.0.1", "bursts are sent to loopback only"
     sent, lock = Sent(), threading.Lock()
+    acks: list[tuple[float, int]] = []  # (seconds from the start, events) of each first delivery's 200
+    first_answers: list[float] = []
+    lanes_done: list[float] = []
     start = time.monotonic()
     deadline = start + deadline_s
 
     def lane(posts: list[Post]) -> None:
+        if not posts:
+            return
         conn: http.client.HTTPConnection | None = None
+        heard = False  # this lane has had an answer
         for post in posts:
             if paced:
                 time.sleep(max(0.0, start + post.due_s - time.monotonic()))
@@ -339,13 +384,17 @@ def send_burst(
                 except (OSError, http.client.HTTPException):
                     conn.close()
                     conn, status = None, 0
-                took = time.monotonic() - began
+                answered = time.monotonic()
                 with lock:
                     sent.statuses[status] += 1
                     if status:
-                        sent.latencies.append(took)
+                        sent.latencies.append(answered - began)
+                        if not heard:
+                            heard = True
+                            first_answers.append(answered - start)
                     if status == 200 and not post.duplicate:
                         sent.events += post.events
+                        acks.append((answered - start, post.events))
                 if status == 200:
                     break
                 if time.monotonic() > deadline:
@@ -358,8 +407,10 @@ def send_burst(
                 raw, signature, backoff = post.redelivery, post.redelivery_signature, min(backoff * 2, 1.0)
         if conn is not None:
             conn.close()
+        with lock:
+            lanes_done.append(time.monotonic() - start)
 
-    threads = [threading.Thread(target=lane, args=(posts,), daemon=True) for posts in burst.lanes]
+    threads = [threading.Thread(target=lane, args=(posts,), daemon=True) for posts in burst.lanes if posts]
     for thread in threads:
         thread.start()
     breaker = threading.Thread(target=fault, args=(sent,), daemon=True) if fault else None
@@ -368,6 +419,8 @@ def send_burst(
     for thread in threads:
         thread.join(max(0.0, deadline + 15 - time.monotonic()))
     sent.elapsed_s = time.monotonic() - start
+    with lock:
+        sent.settle(acks, first_answers, lanes_done)
     if breaker is not None:
         breaker.join(max(0.0, deadline + 30 - time.monotonic()))
     return sent
@@ -415,6 +468,8 @@ class Served:
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    running_since: float | None = None  # None while paused
+    ran_s: float = 0.0  # running time before the latest pause
 
     @property
     def url(self) -> str:
@@ -438,10 +493,30 @@ class Served:
         if not wait_until(ready, timeout=60):
             self.stop()
             raise RuntimeError(f"{self.kind} server did not start; see {self.log_path}")
+        self.running_since = time.monotonic()
         return self
+
+    def pause(self) -> None:
+        """Freeze the server and its workers (SIGSTOP), so that it takes no CPU while another server is measured."""
+        if self.process is not None and self.running_since is not None:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+            self.ran_s += time.monotonic() - self.running_since
+            self.running_since = None
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self.process is not None and self.running_since is None:
+            os.killpg(self.process.pid, signal.SIGCONT)
+            self.running_since = time.monotonic()
+
+    @property
+    def running_s(self) -> float:
+        """Return how long the server has run since it started, not counting the time it was paused."""
+        return self.ran_s + (time.monotonic() - self.running_since if self.running_since is not None else 0.0)
 
     def stop(self) -> None:
         """Stop the server and its workers."""
+        self.resume()  # a stopped process would not act on SIGTERM
         if self.process is not None:
             stop(self.process)
             self.process = None
