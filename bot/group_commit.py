@@ -62,11 +62,6 @@ class GroupCommit(Generic[Item, Result]):
         self.batches = 0  # transactions written (for benchmarks and tests)
         self.items = 0
 
-    @property
-    def load(self) -> int:
-        """Return how many requests are queued, plus one while a leader writes (a racy hint for picking a lane)."""
-        return len(self._queue) + (1 if self._leading else 0)
-
     def submit(self, item: Item, timeout_s: float) -> Result:
         """Store ``item`` (alone or with others) within ``timeout_s``; return its result or raise the write's error."""
         mine: _Pending[Item, Result] = _Pending(item)

@@ -163,7 +163,7 @@ def make_burst(
             comments.append(Comment(event["webhookEventId"], member, ts, form.steps))
             body_events.append(event)
         due = (len(comments) - size) / rate if rate else 0.0
-        post = replace(_post(webhook_body(body_events), secret, due, duplicate=False), seq=len(comments) - size)
+        post = _post(webhook_body(body_events), secret, due, seq=len(comments) - size)
         waiting = later[lane]
         for entry in list(waiting):
             if entry[0] <= 0:
@@ -179,9 +179,9 @@ def make_burst(
     return Burst(comments, lanes)
 
 
-def _post(body: dict[str, Any], secret: str, due_s: float, *, duplicate: bool) -> Post:
+def _post(body: dict[str, Any], secret: str, due_s: float, *, seq: int) -> Post:
     raw, again = encode(body), encode(as_redelivery(body))
-    return Post(raw, sign(raw, secret), again, sign(again, secret), len(body["events"]), due_s, duplicate)
+    return Post(raw, sign(raw, secret), again, sign(again, secret), len(body["events"]), due_s, False, seq)
 
 
 # -- ground truth --------------------------------------------------------------------------------------------
@@ -362,8 +362,6 @@ def send_burst(
     deadline = start + deadline_s
 
     def lane(posts: list[Post]) -> None:
-        if not posts:
-            return
         conn: http.client.HTTPConnection | None = None
         heard = False  # this lane has had an answer
         for post in posts:
