@@ -19,13 +19,14 @@ import argparse
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.fakeline import EventFactory, FakeLineServer  # noqa: E402
 from tests.e2e.burst import (  # noqa: E402
@@ -93,6 +94,11 @@ def line(name: str, sent: Sent) -> str:
             f"{max(sent.latencies, default=0) * 1000:>9.0f}{sent.server_errors:>6}{no_answer:>10}{sent.retries:>8}")
 
 
+def cpu_ms(seconds: float, sent: Sent) -> str:
+    """Format CPU time per acknowledged event in ms."""
+    return f"{1000 * seconds / sent.events:.2f}" if sent.events else "-"
+
+
 def header() -> str:
     """Return the results table's header."""
     columns = (("events/s", 10), ("whole", 8), ("p50 ms", 9), ("p95 ms", 9), ("p99 ms", 9), ("max ms", 9), ("5xx", 6),
@@ -126,18 +132,24 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         try:
             cid = open_campaign(bot.url, platform, engine, limit=args.limit)
             ceiling, real, ratios = Sent(), Sent(), []
+            cpu = {"bare": 0.0, "bot": 0.0, "sender bare": 0.0, "sender bot": 0.0}  # seconds, during the parts
             for k, part in enumerate(burst.parts(args.parts)):
                 turns = (bare, bot) if k % 2 == 0 else (bot, bare)  # ABBA: a steady drift weighs on both alike
                 rates = {}
                 for server in turns:
                     (bot if server is bare else bare).pause()  # the other takes no CPU meanwhile
                     server.resume()
+                    server_cpu, sender_cpu = server.cpu_s, time.process_time()
                     sent = send_burst(f"{server.url}/callback", part, deadline_s=args.timeout / 4, paced=bool(args.rate))
+                    cpu[server.kind] += server.cpu_s - server_cpu
+                    cpu[f"sender {server.kind}"] += time.process_time() - sender_cpu
                     (ceiling if server is bare else real).add(sent)
                     rates[server.kind] = rate(sent)
                 ratios.append(rates["bot"] / rates["bare"] if rates["bare"] else 0.0)
                 say(f"part {k + 1}: ceiling {rates['bare']:.0f} events/s, groupbuy {rates['bot']:.0f}")
             bare.stop()
+            with engine.connect() as conn:  # the bot is paused or has just finished its last part
+                during = conn.execute(text("SELECT COUNT(*) FROM webhook_events WHERE status <> 'pending'")).scalar_one()
             bot.resume()
             applied = wait_applied(engine, len(burst.comments) + 1, timeout_s=args.timeout / 3)
             apply_s = bot.running_s  # since it started: the opening, its parts and the catching up, not its pauses
@@ -154,8 +166,11 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         ratios.sort()
         say(f"ratio {rate(real) / rate(ceiling):.2f} of the ceiling (goal >= 0.50); by part: min {ratios[0]:.2f}, "
             f"median {ratios[len(ratios) // 2]:.2f}, max {ratios[-1]:.2f}; p99 goal < 100 ms at 200 events/s")
+        say(f"CPU per event (ms, during the parts): ceiling server {cpu_ms(cpu['bare'], ceiling)}, "
+            f"groupbuy server {cpu_ms(cpu['bot'], real)}; sender {cpu_ms(cpu['sender bare'], ceiling)} and "
+            f"{cpu_ms(cpu['sender bot'], real)}")
         say(f"time until every order is applied: {apply_s:.1f} s of the bot's running time"
-            + ("" if applied else " (NOT all applied: timed out)"))
+            + ("" if applied else " (NOT all applied: timed out)") + f"; {during} were applied while the burst ran")
         say(f"LINE: {len(platform.replies)} replies, {len(platform.pushes)} pushes, "
               f"{len(platform.violations)} requests LINE would reject")
         return judge(result, real) and applied

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 T = TypeVar("T")
 LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (UnitOfWork can ask for less)
+BUSY_STEP_MS = 100  # SQLite's own wait (for writers outside bot.writer_lock) is cut to what is left, in these steps
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +48,7 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> No
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -56,18 +57,41 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> No
         # Take the write lock up front so two transactions never deadlock upgrading read → write;
         # queue for it first (bot.writer_lock) so it passes from writer to writer without busy-waiting.
         options = conn.get_execution_options()
-        timeout_s = float(options.get("lock_timeout_s", LOCK_TIMEOUT_S))
         dbapi_conn = conn.connection.dbapi_connection
-        started = time.monotonic()
-        if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, options.get("lock_priority", "normal")):
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception(f"database write lock not free within {timeout_s}s"))
-        try:  # straight to the driver: these two run for every transaction
-            budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
-            dbapi_conn.execute(f"PRAGMA busy_timeout={budget_ms}")
-            dbapi_conn.execute("BEGIN IMMEDIATE")
+        take_write_lock(dbapi_conn, float(options.get("lock_timeout_s", LOCK_TIMEOUT_S)),
+                        options.get("lock_priority", "normal"))
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")  # straight to the driver: this runs for every transaction
         except BaseException:
-            getattr(dbapi_conn, "give_writer_lock", lambda: None)()
+            give_write_lock(dbapi_conn)
             raise
+
+
+def take_write_lock(dbapi_conn: Any, timeout_s: float, priority: str = "normal") -> None:
+    """Queue for a SQLite connection's writer lock (bot.writer_lock) and bound SQLite's own wait to what is left.
+
+    Raises OperationalError when the lock is not free within ``timeout_s``. Give it back with
+    :func:`give_write_lock`, or by committing or rolling back a transaction begun after it.
+    """
+    started = time.monotonic()
+    if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, priority):
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception(f"database write lock not free within {timeout_s}s"))
+    try:
+        budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
+        if budget_ms > BUSY_STEP_MS:  # in steps, so that most transactions find it set already (a call saved)
+            budget_ms -= budget_ms % BUSY_STEP_MS
+        if getattr(dbapi_conn, "busy_timeout_ms", None) != budget_ms:
+            dbapi_conn.execute(f"PRAGMA busy_timeout={budget_ms}")
+            if hasattr(dbapi_conn, "busy_timeout_ms"):
+                dbapi_conn.busy_timeout_ms = budget_ms
+    except BaseException:
+        give_write_lock(dbapi_conn)
+        raise
+
+
+def give_write_lock(dbapi_conn: Any) -> None:
+    """Release the writer lock taken by :func:`take_write_lock` (a connection without one has nothing to give)."""
+    getattr(dbapi_conn, "give_writer_lock", lambda: None)()
 
 
 class UnitOfWork:

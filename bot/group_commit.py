@@ -35,11 +35,32 @@ class StoreFailed(Exception):
     """The transaction holding the request failed (its cause says why)."""
 
 
+class _Signal:
+    """A one-shot wake-up for one waiting thread: a bare lock, without the Python-level condition of an Event."""
+
+    __slots__ = ("_lock", "done")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self.done = False
+
+    def set(self) -> None:
+        """Wake the waiter (once; later calls do nothing). Only one thread sets a given signal at a time."""
+        if not self.done:
+            self.done = True
+            self._lock.release()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for :meth:`set`; return whether it was set."""
+        return self.done or self._lock.acquire(timeout=timeout_s) or self.done
+
+
 @dataclass(eq=False)
 class _Pending(Generic[Item, Result]):
     item: Item
     queued_at: float = field(default_factory=time.monotonic)
-    settled: threading.Event = field(default_factory=threading.Event)
+    settled: _Signal = field(default_factory=_Signal)
     lead: bool = False  # told to become the next leader
     taken: bool = False  # inside a leader's batch
     result: Result | None = None
@@ -71,7 +92,7 @@ class GroupCommit(Generic[Item, Result]):
             self._leading = True
         if not lead and not mine.settled.wait(timeout_s):
             with self._lock:
-                if not mine.settled.is_set() and not mine.taken:
+                if not mine.settled.done and not mine.taken:
                     self._queue.remove(mine)
                     raise StoreTimeout(f"not stored within {timeout_s}s")
             if not mine.settled.wait(LEADER_GRACE_S):  # taken by a leader whose write is under way

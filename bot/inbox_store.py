@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from bot.db import give_write_lock, take_write_lock
 from bot.group_commit import GroupCommit
 from services import inbox
 
@@ -58,12 +59,17 @@ class InboxStore:
     def _write(self, bodies: list[inbox.Prepared], budget_s: float) -> list[inbox.Recorded]:
         conn = self._connection()
         try:
-            if self._autocommit:
+            if self.engine.dialect.name != "sqlite":
                 return inbox.insert_bodies(conn, bodies)
-            # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock.
-            conn = conn.execution_options(lock_timeout_s=budget_s, lock_priority="urgent")
-            with conn.begin():
+            # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock; each
+            # INSERT then commits by itself, without the calls of a BEGIN and a COMMIT (in a busy process every call
+            # into SQLite hands the interpreter lock to another thread and waits to get it back).
+            dbapi_conn = conn.connection.dbapi_connection
+            take_write_lock(dbapi_conn, budget_s, "urgent")
+            try:
                 return inbox.insert_bodies(conn, bodies)
+            finally:
+                give_write_lock(dbapi_conn)
         except Exception:
             self._give_back()  # a broken connection (database restarted) is not reused
             raise

@@ -44,6 +44,8 @@ class WriterLock:
         ``priority``: ``urgent`` (announce while waiting), ``normal``, or ``background`` (let announced ones first).
         """
         if priority == "urgent":
+            if self._try_acquire():
+                return True
             self._announce(+1)
             try:
                 return self._acquire(timeout_s)
@@ -57,6 +59,17 @@ class WriterLock:
             self._urgent_waiting += change
             if self._urgent_waiting == (1 if change > 0 else 0):
                 fcntl.flock(self._wait_fd("announce"), fcntl.LOCK_SH if change > 0 else fcntl.LOCK_UN)
+
+    def _try_acquire(self) -> bool:
+        """Take the lock if nobody holds it (then there is no need to announce anything)."""
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
 
     def _urgent_queued(self) -> bool:
         """Return True while an urgent writer of any process (this one included) waits for the lock."""
@@ -85,7 +98,7 @@ class WriterLock:
         deadline, yield_until = now + timeout_s, now + yield_s
         held = self._thread_lock.acquire(timeout=max(0.0, timeout_s))
         try:
-            fd, delay = self._file(), 0.0002
+            fd, delay = self._file(), 0.00005
             while held:
                 if yield_s and time.monotonic() < yield_until and self._urgent_queued():
                     self._thread_lock.release()
@@ -101,7 +114,7 @@ class WriterLock:
                 if time.monotonic() >= deadline:
                     break
                 time.sleep(delay)  # only one thread per process polls; the others wait on the thread lock
-                delay = min(delay * 2, 0.002)
+                delay = min(delay * 2, 0.0005)
         except BaseException:
             if held:
                 self._thread_lock.release()
@@ -129,6 +142,7 @@ class WriterConnection(sqlite3.Connection):
 
     writer_lock: WriterLock | None = None
     holds_writer_lock = False
+    busy_timeout_ms: int | None = None
 
     def take_writer_lock(self, timeout_s: float, priority: str = "normal") -> bool:
         """Queue for the writer lock (before ``BEGIN IMMEDIATE``)."""
@@ -146,7 +160,8 @@ class WriterConnection(sqlite3.Connection):
     def commit(self) -> None:
         """Commit, then let the next writer in."""
         try:
-            super().commit()
+            if self.in_transaction:
+                self.execute("COMMIT")
         finally:
             self.give_writer_lock()
 

@@ -102,19 +102,35 @@ def insert_bodies(conn: Connection, bodies: Sequence[Prepared]) -> list[Recorded
 
 
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the rows in one statement; return the ids inserted.
+    """``INSERT … ON CONFLICT DO NOTHING`` the rows in one statement; return the ids inserted.
 
     The webhook's hot path: written as driver SQL (with the columns' own bind processors) and run on the driver's
-    cursor, because building and running the ORM/Core statement costs several times the insert itself.
+    cursor, because building and running the ORM/Core statement costs several times the insert itself. PostgreSQL
+    returns the inserted ids with the insert (one round trip). SQLite would hand each returned row over in a call of
+    its own, and in a busy web process every call into SQLite passes the interpreter lock to another thread; so
+    there the count of inserted rows says whether all were new, and only when some were not does a second statement
+    read which ones (they got the rowids just below the last one inserted: the insert holds the write lock).
     """
     if not rows:
         return []
     processors = _bind_processors(conn.dialect)
     params = tuple(process(row[name]) if process else row[name] for row in rows for name, process in processors)
+    sqlite = conn.dialect.name == "sqlite"
     cursor = conn.connection.cursor()  # the driver's cursor, inside ``conn``'s transaction
     try:
-        cursor.execute(_insert_sql(conn.dialect.paramstyle, len(rows)), params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_insert_sql(conn.dialect.paramstyle, len(rows), returning=not sqlite), params)
+        if not sqlite:
+            return [row[0] for row in cursor.fetchall()]
+        inserted = cursor.rowcount
+        if inserted == len(rows):
+            return [row["webhook_event_id"] for row in rows]
+        if inserted <= 0:
+            return []
+        last = cursor.lastrowid
+        cursor.execute(f"SELECT json_group_array(webhook_event_id) FROM {WebhookEvent.__tablename__} "
+                       "WHERE id BETWEEN ? AND ?", (last - inserted + 1, last))
+        found = cursor.fetchone()
+        return list(json.loads(found[0])) if found and found[0] else []
     finally:
         cursor.close()
 
@@ -127,12 +143,12 @@ def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] |
 
 
 @functools.lru_cache(maxsize=64)
-def _insert_sql(paramstyle: str, count: int) -> str:
-    """Return the driver SQL inserting ``count`` inbox rows."""
+def _insert_sql(paramstyle: str, count: int, *, returning: bool) -> str:
+    """Return the driver SQL inserting ``count`` inbox rows (returning the ids inserted, if asked)."""
     mark = "?" if paramstyle == "qmark" else "%s"
     values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     return (f"INSERT INTO {WebhookEvent.__tablename__} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * count)} "
-            "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id")
+            "ON CONFLICT (webhook_event_id) DO NOTHING" + (" RETURNING webhook_event_id" if returning else ""))
 
 
 PROCESSING_LOCK = 0x67627579  # PostgreSQL advisory lock key ("gbuy"): one event applied at a time, in send order

@@ -508,6 +508,13 @@ class Served:
             self.running_since = time.monotonic()
 
     @property
+    def cpu_s(self) -> float:
+        """Return the CPU time (user and system) the master and its current workers have used."""
+        if self.process is None:
+            return 0.0
+        return sum(process_cpu_s(pid) for pid in [self.process.pid, *worker_pids(self.process.pid)])
+
+    @property
     def running_s(self) -> float:
         """Return how long the server has run since it started, not counting the time it was paused."""
         return self.ran_s + (time.monotonic() - self.running_since if self.running_since is not None else 0.0)
@@ -550,6 +557,19 @@ def worker_pids(master_pid: int) -> list[int]:
     except OSError:
         return []
     return [int(pid) for pid in children.split()]
+
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """Return the CPU time (user and system) a live process has used, or 0.0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
 
 
 def bare_app() -> Flask:

@@ -15,6 +15,7 @@ from bot import inbox_store
 from bot.db import UnitOfWork
 from bot.inbox_store import InboxStore
 from bot.runtime import MAX_DEFER_S, MAX_LAG_S, Runtime
+from bot.writer_lock import writer_lock_for
 from models import WebhookEvent
 from services import inbox
 from tests.factories.webhook import member_id, text_event
@@ -136,3 +137,21 @@ def test_a_second_processor_waits_and_then_takes_the_oldest_event(app: Flask, uo
     done = uow.session.exec(select(WebhookEvent.webhook_event_id).where(WebhookEvent.status == "done")).all()
     uow.rollback()
     assert done == [first["webhookEventId"]]
+
+
+def test_on_sqlite_the_webhook_insert_commits_by_itself_and_hands_the_writer_lock_on(app: Flask) -> None:
+    rt: Runtime = app.extensions["groupbuy"]
+    if rt.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's writer lock and autocommit insert")
+    event_a, event_b = text_event("A+1", user_id=member_id(1)), text_event("B+2", user_id=member_id(2))
+    assert rt.inbox.store([event_a, event_b], 1.5) == inbox.Recorded(2, 0, 0)
+    lock = writer_lock_for(str(rt.engine.url.database))
+    assert lock.acquire(0.05)  # nobody kept the lock: no transaction was left open
+    lock.release()
+    with rt.engine.connect() as other:  # another connection already sees both rows
+        assert other.exec_driver_sql("SELECT COUNT(*) FROM webhook_events").scalar_one() == 2
+    assert rt.inbox.store([event_b, event_a], 1.5) == inbox.Recorded(0, 2, 0)  # redelivered: both duplicates
+    held = rt.inbox._conn
+    assert held is not None
+    timeout_ms = held.connection.dbapi_connection.busy_timeout_ms  # type: ignore[union-attr]
+    assert 0 < timeout_ms <= 1500 and timeout_ms % 100 == 0  # SQLite's own wait fits the webhook's budget
