@@ -8,7 +8,7 @@ from flask import Flask
 
 from bot.config import Settings
 from bot.courier import Courier
-from bot.db import make_engine
+from bot.db import is_sqlite_file, make_engine
 from bot.messenger import LineMessenger, Messenger
 from bot.processor import EventProcessor
 from bot.runtime import Runtime
@@ -19,11 +19,13 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__)
-    engine = make_engine(settings.database_url)
+    # With a background worker, WAL checkpoints run on a thread of their own, not in a webhook's commit.
+    background = settings.webhook_mode == "thread" and is_sqlite_file(settings.database_url)
+    engine = make_engine(settings.database_url, checkpoint_in_background=background)
     messenger = messenger or LineMessenger(settings.channel_access_token, settings.line_api_base_url)
     courier = Courier() if settings.webhook_mode == "thread" else None  # inline mode sends before answering
     rt = Runtime(settings=settings, engine=engine, messenger=messenger,
-                 processor=EventProcessor(engine, settings, messenger, courier=courier))
+                 processor=EventProcessor(engine, settings, messenger, courier=courier), background_checkpoints=background)
     app.extensions["groupbuy"] = rt
 
     from bot.downloads import bp as downloads
@@ -33,4 +35,6 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     app.register_blueprint(downloads)
     if settings.webhook_mode == "thread":
         rt.worker.start()  # also picks up events a crashed process left pending
+    if rt.checkpointer is not None:
+        rt.checkpointer.start()
     return app

@@ -26,18 +26,29 @@ LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (U
 BUSY_STEP_MS = 100  # SQLite's own wait (for writers outside bot.writer_lock) is cut to what is left, in these steps
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
+
+    ``checkpoint_in_background``: a SQLite file's connections leave WAL checkpoints to a
+    :class:`~bot.checkpoint.Checkpointer` instead of running one in the commit that fills the log.
+    """
     if url.startswith("sqlite"):
         database = make_url(url).database
         args = {"check_same_thread": False, "timeout": LOCK_TIMEOUT_S, **writer_lock.connect_args(database)}
         engine = create_engine(url, connect_args=args)
-        _configure_sqlite(engine, writer_lock.writer_lock_for(database) if "factory" in args and database else None)
+        _configure_sqlite(engine, writer_lock.writer_lock_for(database) if "factory" in args and database else None,
+                          checkpoint_on_commit=not checkpoint_in_background)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> None:
+def is_sqlite_file(url: str) -> bool:
+    """Return True for a SQLite database in a file (not in memory)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and bool(writer_lock.connect_args(parsed.database))
+
+
+def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, checkpoint_on_commit: bool) -> None:
     """Make SQLite behave under concurrent writers: WAL, foreign keys, writers queued, BEGIN IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
@@ -50,6 +61,8 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> No
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        if not checkpoint_on_commit:
+            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "begin")

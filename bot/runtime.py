@@ -1,4 +1,4 @@
-"""What a running app holds: settings, the engine, the messenger, the inbox store and the inbox worker."""
+"""What a running app holds: settings, the engine, the messenger, the inbox store, the inbox worker and the checkpointer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from bot.checkpoint import Checkpointer
 from bot.config import Settings
 from bot.inbox_store import InboxStore
 from bot.messenger import Messenger
@@ -24,14 +25,17 @@ class Runtime:
     engine: Engine
     messenger: Messenger
     processor: EventProcessor
+    background_checkpoints: bool = False  # SQLite: WAL checkpoints on a thread of their own (bot.checkpoint)
     worker: InboxWorker = field(init=False)
     inbox: InboxStore = field(init=False)
     traffic: Traffic = field(init=False)
+    checkpointer: Checkpointer | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.worker = InboxWorker(self._process_next_when_quiet)
         self.inbox = InboxStore(self.engine)
         self.traffic = Traffic(traffic_path(self.settings.database_url))
+        self.checkpointer = Checkpointer(self.engine, self.traffic) if self.background_checkpoints else None
 
     def _process_next_when_quiet(self) -> bool:
         """Apply the next stored event once webhook requests pause (at most MAX_DEFER_S later, never when behind)."""
@@ -44,6 +48,8 @@ class Runtime:
         self.worker.stop()
         if self.processor.courier is not None:
             self.processor.courier.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.inbox.close()
 
     def events_stored(self) -> None:

@@ -69,6 +69,10 @@ class Traffic:
         """Return how many webhook requests this process is answering now."""
         return self._in_flight
 
+    def is_quiet(self) -> bool:
+        """Return True when no webhook is in flight here and none was seen for ``quiet_s``."""
+        return self._in_flight == 0 and time.monotonic_ns() - self._last() >= int(self.quiet_s * 1e9)
+
     def wait_quiet(self, max_wait_s: float) -> bool:
         """Wait until no webhook is in flight here and none was seen for ``quiet_s``; False when ``max_wait_s`` ran out."""
         deadline = time.monotonic_ns() + int(max_wait_s * 1e9)
