@@ -88,7 +88,7 @@ def take_write_lock(dbapi_conn: Any, timeout_s: float, priority: str = "normal")
     """
     started = time.monotonic()
     if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, priority):
-        raise OperationalError("BEGIN IMMEDIATE", None, Exception(f"database write lock not free within {timeout_s}s"))
+        raise OperationalError("(write lock)", None, Exception(f"database write lock not free within {timeout_s}s"))
     try:
         budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
         if budget_ms > BUSY_STEP_MS:  # in steps, so that most transactions find it set already (a call saved)

@@ -6,8 +6,10 @@ request costs more than the insert (on PostgreSQL the pool's liveness ping is a 
 connection that sat unused for ``RECHECK_AFTER_S`` goes back to the pool first and is checked out again, so the
 pool pings it before a webhook relies on it.
 
-On PostgreSQL each batch is one autocommit INSERT (one round trip). Several group commits per process, each with
-its own connection, were measured too: their batches were smaller and the bot slower, so there is one.
+Each batch is one autocommit INSERT: on PostgreSQL one round trip; on SQLite one call into the driver under the
+writer lock (a BEGIN and a COMMIT would be two more, and in a busy process every call into SQLite hands the
+interpreter lock to another thread and waits to get it back). Several group commits per process, each with its own
+connection, were measured too: their batches were smaller and the bot slower, so there is one.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ class InboxStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # PostgreSQL: each INSERT is its own transaction, one round trip per batch instead of BEGIN, INSERT, COMMIT.
-        # A batch longer than one statement is then stored in parts, which is harmless: a body that gets no 200 is
-        # redelivered, and the part already stored counts as duplicates.
-        self._autocommit = engine.dialect.name != "sqlite"
+        # Each INSERT is its own transaction. A batch longer than one statement is then stored in parts, which is
+        # harmless: a body that gets no 200 is redelivered, and the part already stored counts as duplicates.
+        self._sqlite = engine.dialect.name == "sqlite"
         self._conn: Connection | None = None  # used only by the current leader
         self._idle_since = 0.0
         self.group: GroupCommit[inbox.Prepared, inbox.Recorded] = GroupCommit(self._write, on_idle=self._rest)
@@ -59,11 +60,9 @@ class InboxStore:
     def _write(self, bodies: list[inbox.Prepared], budget_s: float) -> list[inbox.Recorded]:
         conn = self._connection()
         try:
-            if self.engine.dialect.name != "sqlite":
+            if not self._sqlite:
                 return inbox.insert_bodies(conn, bodies)
-            # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock; each
-            # INSERT then commits by itself, without the calls of a BEGIN and a COMMIT (in a busy process every call
-            # into SQLite hands the interpreter lock to another thread and waits to get it back).
+            # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock.
             dbapi_conn = conn.connection.dbapi_connection
             take_write_lock(dbapi_conn, budget_s, "urgent")
             try:
@@ -79,7 +78,8 @@ class InboxStore:
             self._give_back()
         if self._conn is None:
             conn = self.engine.connect()
-            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT") if self._autocommit else conn
+            # SQLite's driver connections already run without an implicit transaction (bot.db).
+            self._conn = conn if self._sqlite else conn.execution_options(isolation_level="AUTOCOMMIT")
         self._idle_since = float("inf")  # in use until the group commit goes idle
         return self._conn
 
