@@ -26,6 +26,15 @@ from bot import forks
 BACKGROUND_YIELD_S = 0.05
 
 
+def _try_flock(fd: int) -> bool:
+    """Take an exclusive flock on ``fd`` if nobody holds one; return whether it was taken."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 class WriterLock:
     """A thread lock, then an exclusive flock on a sidecar file, both with a timeout."""
 
@@ -64,19 +73,15 @@ class WriterLock:
         """Take the lock if nobody holds it (then there is no need to announce anything)."""
         if not self._thread_lock.acquire(blocking=False):
             return False
-        try:
-            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _try_flock(self._file()):
             return True
-        except BlockingIOError:
-            self._thread_lock.release()
-            return False
+        self._thread_lock.release()
+        return False
 
     def _urgent_queued(self) -> bool:
         """Return True while an urgent writer of any process (this one included) waits for the lock."""
         fd = self._wait_fd("probe")
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_flock(fd):
             return True
         fcntl.flock(fd, fcntl.LOCK_UN)
         return False
@@ -106,11 +111,8 @@ class WriterLock:
                     time.sleep(0.001)
                     held = self._thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
                     continue
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if _try_flock(fd):
                     return True
-                except BlockingIOError:
-                    pass
                 if time.monotonic() >= deadline:
                     break
                 time.sleep(delay)  # only one thread per process polls; the others wait on the thread lock
@@ -145,7 +147,7 @@ class WriterConnection(sqlite3.Connection):
     busy_timeout_ms: int | None = None
 
     def take_writer_lock(self, timeout_s: float, priority: str = "normal") -> bool:
-        """Queue for the writer lock (before ``BEGIN IMMEDIATE``)."""
+        """Queue for the writer lock (before ``BEGIN IMMEDIATE``, or before a statement that commits by itself)."""
         if self.writer_lock is None or self.holds_writer_lock:
             return True
         self.holds_writer_lock = self.writer_lock.acquire(timeout_s, priority)
