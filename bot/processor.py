@@ -50,14 +50,14 @@ class EventProcessor:
             row = inbox.claim_next(uow)
             if row is None:
                 return False
-            row_id = row.id
+            row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
             assert row_id is not None
             self.lag_s = (utcnow() - row.received_at).total_seconds()
             try:
                 raw = json.loads(row.payload)
                 event = Event.from_dict(raw)
             except Exception as exc:
-                log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(exc).__name__)
+                log.warning("webhook event %s unreadable: %s", event_id, type(exc).__name__)
                 row.error = f"unreadable: {type(exc).__name__}"
                 inbox.mark_done(uow, row)
                 uow.commit()
@@ -71,8 +71,10 @@ class EventProcessor:
                 inbox.mark_done(uow, row)
                 uow.commit()
             except Exception as exc:
+                # Touching the expired row after this rollback would begin a transaction again (on SQLite taking
+                # the write lock the retry_uow below then waits for): only event_id and row_id are used.
                 uow.rollback()
-                log.exception("handling webhook event %s failed", row.webhook_event_id)
+                log.exception("handling webhook event %s failed", event_id)
                 with UnitOfWork(self.engine) as retry_uow:
                     inbox.mark_failed_attempt(retry_uow, row_id, f"{type(exc).__name__}: {exc}")
                     retry_uow.commit()

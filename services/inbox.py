@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection, Dialect
 
 from bot.db import UnitOfWork
@@ -192,19 +192,30 @@ def mark_failed_attempt(uow: UnitOfWork, row_id: int, error: str) -> None:
     uow.session.add(row)
 
 
-def pending_count(uow: UnitOfWork) -> int:
-    """Return how many events wait to be processed."""
-    from sqlalchemy import func
+def status_counts(uow: UnitOfWork) -> dict[str, int]:
+    """Return how many stored events are pending, done and failed."""
+    stmt = select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status)  # type: ignore[call-overload]
+    counts = {"pending": 0, "done": 0, "failed": 0}
+    counts.update({status: int(n) for status, n in uow.session.execute(stmt).all()})
+    return counts
 
-    stmt = select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "pending")  # type: ignore[arg-type]
-    return int(uow.session.execute(stmt).scalar_one())
+
+def failed_events(uow: UnitOfWork, limit: int) -> list[WebhookEvent]:
+    """Return up to ``limit`` events parked as failed, oldest first."""
+    stmt = (
+        select(WebhookEvent)
+        .where(WebhookEvent.status == "failed")  # type: ignore[arg-type]
+        .order_by(WebhookEvent.sent_at, WebhookEvent.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(uow.session.execute(stmt).scalars())
 
 
 def requeue_failed(uow: UnitOfWork) -> int:
-    """Put failed events back in the queue (after a fix); return how many."""
+    """Put failed events back in the queue (after a fix) with fresh attempts; return how many."""
     stmt = (
         update(WebhookEvent)
         .where(WebhookEvent.status == "failed")  # type: ignore[arg-type]
-        .values(status="pending", attempts=0)
+        .values(status="pending", attempts=0, error=None)
     )
     return int(getattr(uow.session.execute(stmt), "rowcount", 0))

@@ -6,6 +6,7 @@ import click
 
 from bot.cli.demo import demo
 from bot.cli.export import export
+from bot.cli.inbox import inbox_command
 from bot.cli.parse import parse
 from bot.cli.reconcile import reconcile
 from bot.cli.scheduler import scheduler
@@ -19,6 +20,7 @@ def cli() -> None:
 
 for _command in (parse, db, serve, export, demo, reconcile, scheduler):
     cli.add_command(_command)
+db.add_command(inbox_command)
 
 
 def main() -> None:

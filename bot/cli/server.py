@@ -1,4 +1,4 @@
-"""``groupbuy serve`` and ``groupbuy db upgrade``."""
+"""``groupbuy serve`` and ``groupbuy db upgrade`` (``groupbuy db inbox`` lives in bot.cli.inbox)."""
 
 from __future__ import annotations
 
