@@ -50,8 +50,11 @@ def event_time(raw: Mapping[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(raw["timestamp"]) / 1000, UTC)
 
 
-ROWS_PER_STATEMENT = 500  # 7 parameters a row, well under SQLite's 32,766
-_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "status", "attempts", "received_at")
+ROWS_PER_STATEMENT = 500  # 5 parameters a row, well under SQLite's 32,766
+_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "received_at")  # sent as parameters
+# The same for every new row: written into the SQL, so that a row takes 5 parameters (psycopg caches the conversion
+# of a query with at most 50, i.e. up to 10 rows; a batch of a busy process holds about that many).
+_CONSTANTS = (("status", "'pending'"), ("attempts", "0"))
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,7 @@ def prepare(events: Iterable[Any]) -> Prepared:
             continue
         rows.append({
             "webhook_event_id": raw["webhookEventId"], "event_type": str(raw["type"])[:32],
-            "sent_at": event_time(raw), "payload": json.dumps(raw, ensure_ascii=False),
-            "status": "pending", "attempts": 0, "received_at": received,
+            "sent_at": event_time(raw), "payload": json.dumps(raw, ensure_ascii=False), "received_at": received,
         })
     return Prepared(rows, malformed)
 
@@ -146,8 +148,9 @@ def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] |
 def _insert_sql(paramstyle: str, count: int, *, returning: bool) -> str:
     """Return the driver SQL inserting ``count`` inbox rows (returning the ids inserted, if asked)."""
     mark = "?" if paramstyle == "qmark" else "%s"
-    values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-    return (f"INSERT INTO {WebhookEvent.__tablename__} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * count)} "
+    columns = ", ".join([*_COLUMNS, *(name for name, _ in _CONSTANTS)])
+    values = "(" + ", ".join([mark] * len(_COLUMNS) + [value for _, value in _CONSTANTS]) + ")"
+    return (f"INSERT INTO {WebhookEvent.__tablename__} ({columns}) VALUES {', '.join([values] * count)} "
             "ON CONFLICT (webhook_event_id) DO NOTHING" + (" RETURNING webhook_event_id" if returning else ""))
 
 
