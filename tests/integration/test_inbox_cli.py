@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -48,8 +49,8 @@ def run_cli(database_url: str, *args: str) -> str:
 
 
 @pytest.fixture
-def broken(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make handling one comment raise, as a bug in a handler would (the rest are handled for real)."""
+def fix_for_bug(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Put a bug in the handlers (one comment raises; the rest are handled for real); return what removes it."""
     real = processor_module.dispatch
 
     def dispatch(ctx: EventContext) -> None:
@@ -59,10 +60,11 @@ def broken(monkeypatch: pytest.MonkeyPatch) -> None:
         real(ctx)
 
     monkeypatch.setattr(processor_module, "dispatch", dispatch)
+    return lambda: monkeypatch.setattr(processor_module, "dispatch", real)
 
 
 def test_a_failing_event_is_parked_and_requeued_after_the_fix(
-    app: Flask, settings: Settings, uow: UnitOfWork, database_url: str, broken: None, monkeypatch: pytest.MonkeyPatch,
+    app: Flask, settings: Settings, uow: UnitOfWork, database_url: str, fix_for_bug: Callable[[], None],
 ) -> None:
     rt = app.extensions["groupbuy"]
     processor = EventProcessor(rt.engine, settings, FakeMessenger())
@@ -84,7 +86,7 @@ def test_a_failing_event_is_parked_and_requeued_after_the_fix(
     assert "'B+2'" in shown and "RuntimeError: handler bug" in shown and "after 3 attempts" in shown
     assert "--retry-failed" in shown
 
-    monkeypatch.undo()  # the fix is deployed
+    fix_for_bug()  # the fix is deployed
     requeued = run_cli(database_url, "--retry-failed")
     assert "requeued 1 failed event(s)" in requeued
     assert "inbox: 1 pending, 3 done, 0 failed" in requeued
