@@ -71,13 +71,12 @@ class EventProcessor:
                 inbox.mark_done(uow, row)
                 uow.commit()
             except Exception as exc:
-                # Touching the expired row after this rollback would begin a transaction again (on SQLite taking
-                # the write lock the retry_uow below then waits for): only event_id and row_id are used.
                 uow.rollback()
                 log.exception("handling webhook event %s failed", event_id)
-                with UnitOfWork(self.engine) as retry_uow:
-                    inbox.mark_failed_attempt(retry_uow, row_id, f"{type(exc).__name__}: {exc}")
-                    retry_uow.commit()
+                # In this unit of work's next transaction: a second one opened meanwhile would wait for the write
+                # lock that this one takes again as soon as it touches the database (SQLite).
+                inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
+                uow.commit()
                 return True
         full = self.batch.add(ctx.batched)
         self._send(lambda: self._after_commit(ctx, full))
