@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.engine import Connection, Dialect
 
 from bot.db import UnitOfWork
@@ -166,13 +166,17 @@ def claim_next(uow: UnitOfWork) -> WebhookEvent | None:
     """
     if uow.dialect == "postgresql":
         uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROCESSING_LOCK})
-    stmt = (
+    return uow.session.execute(_in_send_order("pending", 1)).scalars().first()
+
+
+def _in_send_order(status: str, limit: int) -> Select[WebhookEvent]:
+    """Return the query for the oldest ``limit`` events in ``status``, in send order (the claim index's order)."""
+    return (
         select(WebhookEvent)
-        .where(WebhookEvent.status == "pending")  # type: ignore[arg-type]
+        .where(WebhookEvent.status == status)  # type: ignore[arg-type]
         .order_by(WebhookEvent.sent_at, WebhookEvent.id)  # type: ignore[arg-type]
-        .limit(1)
+        .limit(limit)
     )
-    return uow.session.execute(stmt).scalars().first()
 
 
 def mark_done(uow: UnitOfWork, row: WebhookEvent) -> None:
@@ -204,14 +208,8 @@ def status_counts(uow: UnitOfWork) -> dict[str, int]:
 
 
 def failed_events(uow: UnitOfWork, limit: int) -> list[WebhookEvent]:
-    """Return up to ``limit`` events parked as failed, oldest first."""
-    stmt = (
-        select(WebhookEvent)
-        .where(WebhookEvent.status == "failed")  # type: ignore[arg-type]
-        .order_by(WebhookEvent.sent_at, WebhookEvent.id)  # type: ignore[arg-type]
-        .limit(limit)
-    )
-    return list(uow.session.execute(stmt).scalars())
+    """Return up to ``limit`` events parked as failed, in the order they are applied once requeued."""
+    return list(uow.session.execute(_in_send_order("failed", limit)).scalars())
 
 
 def requeue_failed(uow: UnitOfWork) -> int:
