@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, time
 from typing import Literal
 
@@ -17,16 +17,19 @@ from parsers.statement_cells import (
     parse_amount,
     parse_date,
     parse_time,
+    payer_name,
     plain,
 )
-from parsers.statement_columns import Columns, find_header
-from parsers.statement_errors import StatementError
-from parsers.statement_preamble import detect_account, detect_bank
-from parsers.statement_read import Cell, Row, read_rows
+from parsers.statement_columns import Columns, Header, find_header
+from parsers.statement_errors import MissingColumns, StatementError
+from parsers.statement_preamble import PdfStatement, detect_account, detect_bank, row_text
+from parsers.statement_read import read_tables
+from parsers.statement_table import Cell, Row, Table, is_blank
 
-__all__ = ["Statement", "StatementError", "Transaction", "parse_statement"]
+__all__ = ["MissingColumns", "PdfStatement", "Statement", "StatementError", "Transaction", "parse_statement"]
 
 Direction = Literal["in", "out"]
+Format = Literal["csv", "xlsx", "xls", "html"]
 
 _FOOTER = re.compile(r"合計|總計|小計|共計|累計|筆數|共\s*\d+\s*筆|以下空白|本頁|頁次")
 _NO_PAYER = re.compile(r"利息|結息|存息|息轉|手續費|服務費|年費|郵資|跨行費|掛號費|管理費")
@@ -48,6 +51,7 @@ class Transaction:
     balance: int | None
     row_number: int
     time: time | None = None
+    payer_name: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -74,27 +78,93 @@ class Statement:
     transactions: tuple[Transaction, ...]
     bank: str | None
     account: str | None
-    format: Literal["csv", "xlsx"] = "csv"
+    format: Format = "csv"
     header_row: int = 1
+    layout: str = ""  # the header's fingerprint, the key of a host's column mapping
+    has_payer_column: bool = True
 
 
-def parse_statement(data: bytes, filename: str | None = None) -> Statement:
-    """Parse statement bytes (format judged from the content; ``filename`` is only a hint for the bank)."""
-    rows, kind = read_rows(data)
-    header_index, columns = find_header(rows)
-    preamble = rows[:header_index]
-    transactions = []
-    for index in range(header_index + 1, len(rows)):
-        found = _transaction(rows[index], index + 1, columns)
-        if found is not None:
-            transactions.append(found)
+def parse_statement(data: bytes, filename: str | None = None,
+                    layouts: Mapping[str, Mapping[str, int]] | None = None) -> Statement:
+    """Parse statement bytes (format judged from the content; ``filename`` is only a hint for the bank).
+
+    ``layouts`` holds the column mappings hosts gave for headers the reader could not map itself.
+    When a file has several tables (sheets, HTML tables), the one with the most movements is read.
+    """
+    try:
+        tables, kind = read_tables(data)
+    except PdfStatement as exc:
+        raise PdfStatement(detect_bank([], filename)) from exc
+    found: list[tuple[int, Table, Header, list[Transaction]]] = []
+    refusal: StatementError | None = None
+    for order, table in enumerate(tables):
+        try:
+            header = find_header(table.rows, layouts, table.name)
+            found.append((order, table, header, _transactions(table.rows, header)))
+        except StatementError as exc:
+            if refusal is None or (isinstance(exc, MissingColumns) and not isinstance(refusal, MissingColumns)):
+                refusal = exc
+    if not found:
+        assert refusal is not None
+        if isinstance(refusal, MissingColumns):
+            raise MissingColumns(refusal.layout, detect_bank(_all_rows(tables), filename))
+        raise refusal
+    order, table, header, transactions = max(found, key=lambda f: (len(f[3]), -f[0]))
+    context = [*table.rows[: header.index], *(row for other in tables if other is not table for row in other.rows[:40])]
+    columns = header.columns
     return Statement(
         transactions=tuple(transactions),
-        bank=detect_bank(preamble, filename),
-        account=detect_account(preamble),
-        format="xlsx" if kind == "xlsx" else "csv",
-        header_row=header_index + 1,
+        bank=detect_bank(context, filename),
+        account=detect_account(context),
+        format=kind,  # type: ignore[arg-type]
+        header_row=header.index + 1,
+        layout=header.fingerprint,
+        has_payer_column=bool(columns.account or columns.memo or columns.name),
     )
+
+
+def _all_rows(tables: Sequence[Table]) -> list[Row]:
+    """Return the first rows of every table, where a bank names itself."""
+    return [row for table in tables for row in table.rows[:40]]
+
+
+def _transactions(rows: Sequence[Row], header: Header) -> list[Transaction]:
+    """Read the rows below a header; a row holding only a memo continues the transaction above it."""
+    found: list[Transaction] = []
+    follows = False  # the previous row was a transaction or a continuation of one
+    for index in range(header.index + 1, len(rows)):
+        row = rows[index]
+        tx = _transaction(row, index + 1, header.columns)
+        if tx is not None:
+            found.append(tx)
+            follows = True
+        elif follows and found and (extra := _continuation(row, header.columns)):
+            found[-1] = _continued(found[-1], extra, row, header.columns)
+        else:
+            follows = False
+    return found
+
+
+def _continuation(row: Row, columns: Columns) -> str:
+    """Return the text of a row that carries only memo text (no date, no money), else ""."""
+    if not is_blank(_cell(row, columns.date)):
+        return ""
+    money = (columns.in_, columns.out, columns.amount, columns.balance)
+    if any(not is_blank(_cell(row, i)) for i in money if i is not None):
+        return ""
+    if _FOOTER.search(row_text(row)):
+        return ""
+    return " ".join(_texts(row, columns.summary + columns.memo + columns.account + columns.name))
+
+
+def _continued(tx: Transaction, extra: str, row: Row, columns: Columns) -> Transaction:
+    """Add a continuation row's text to a transaction (and the payer found in it, if still unknown)."""
+    memo = f"{tx.memo} {extra}".strip()
+    last5 = tx.last5
+    if last5 is None and tx.direction == "in" and not _NO_PAYER.search(memo):
+        last5 = _payer(row, columns)
+    name = tx.payer_name or next((n for n in map(payer_name, _texts(row, columns.name)) if n), None)
+    return replace(tx, memo=memo, last5=last5, payer_name=name)
 
 
 def _cell(row: Row, index: int | None) -> Cell:
@@ -104,19 +174,20 @@ def _cell(row: Row, index: int | None) -> Cell:
 
 def _transaction(row: Row, number: int, columns: Columns) -> Transaction | None:
     """Read one data row; None for blank, footer, repeated-header and balance-only rows."""
-    if all(plain(cell) == "" for cell in row):
+    if all(is_blank(cell) for cell in row):
         return None
     date_cell = _cell(row, columns.date)
-    if _FOOTER.search(" ".join(plain(cell) for cell in row[:3])):
+    labels = [_cell(row, i) for i in (0, 1, 2, columns.date, *columns.summary) if i not in columns.memo]
+    if _FOOTER.search(" ".join(plain(cell) for cell in labels)):
         return None
     when = parse_date(date_cell)
     if when is None:
-        if any(ch.isdigit() for ch in plain(date_cell)):
+        if any(ch.isdigit() for ch in plain(date_cell)) and _has_money(row, columns):
             raise StatementError(
                 f"第 {number} 列的日期「{plain(date_cell)[:20]}」看不懂。"
                 "請改用網路銀行原始匯出的檔案，不要在 Excel 裡修改後再存檔。"
             )
-        return None
+        return None  # a title, disclaimer, print date or page number below the table
     signed = _signed_amount(row, number, columns)
     if not signed:
         return None
@@ -129,10 +200,23 @@ def _transaction(row: Row, number: int, columns: Columns) -> Transaction | None:
         direction=direction,
         last5=_payer(row, columns) if direction == "in" and not _NO_PAYER.search(memo) else None,
         memo=memo,
+        payer_name=next((n for n in map(payer_name, _texts(row, columns.name)) if n), None)
+        if direction == "in" else None,
         balance=_balance(row, columns),
         row_number=number,
         time=moment or when[1],
     )
+
+
+def _has_money(row: Row, columns: Columns) -> bool:
+    """Tell whether a row holds a readable, non-zero amount in its money columns."""
+    for index in (columns.in_, columns.out, columns.amount):
+        try:
+            if index is not None and parse_amount(_cell(row, index)):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _amount(row: Row, index: int | None, number: int) -> int | None:
@@ -186,7 +270,7 @@ def _texts(row: Row, indexes: Sequence[int]) -> list[str]:
 def _memo(row: Row, columns: Columns) -> str:
     """Join the summary, memo and counter-account cells into one memo line."""
     parts: list[str] = []
-    for text in _texts(row, columns.summary + columns.memo + columns.account):
+    for text in _texts(row, columns.summary + columns.memo + columns.name + columns.account):
         if text not in parts:
             parts.append(text)
     return " ".join(parts)

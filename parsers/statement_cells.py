@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from parsers.statement_read import Cell
+from parsers.statement_table import Cell
 
 ROC_OFFSET = 1911
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -19,11 +19,12 @@ _DATE = re.compile(
 )
 _COMPACT_DATE = re.compile(r"^(\d{7,8})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
 _TIME = re.compile(r"^(?:(上午|下午|AM|PM)\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?$|^(\d{2})(\d{2})(\d{2})?$")
-_BLANK_AMOUNTS = {"", "-", "--", "—", "－", "*", "N/A"}
+_BLANK_AMOUNTS = {"", "*", "N/A", "NA", "NULL", "NONE", "無", "空白"}
+_DASHES = re.compile(r"^[\-\u2010-\u2015\u2212\u2500\u30fc\uff0d_.~\s]+$")  # - ‐ – — ― − ─ ー － as "empty"
 _AMOUNT_JUNK = re.compile(r"NT\$|NTD|TWD|新台幣|新臺幣|元|\$|,|\s")
 _AMOUNT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)([+-]?)$")
 _BANK_CODE = re.compile(r"\(\s*\d{3}\s*\)|^\s*\d{3}\s*[-/]\s*(?=[\d*xX])")
-_MASKED = re.compile(r"[*xX•●]{2,}\s*(\d{5})(?!\d)")
+_MASKED = re.compile(r"[*xX•●○◯#]{2,}\s*(\d{5})(?!\d)")
 _LONG_DIGITS = re.compile(r"(?<!\d)(\d{3}[-\s]?)?(\d{10,16})(?!\d)")
 _LABELLED = re.compile(r"(?:後|末)\s*(?:五|5)\s*(?:碼|位)?\s*[:：]?\s*(\d{5})(?!\d)")
 _FIVE = re.compile(r"(?<![\d.,:/])(\d{5})(?![\d.,:/])")
@@ -127,7 +128,7 @@ def parse_amount(value: Cell) -> int | None:
         number = Decimal(str(value))
     else:
         text = plain(value)
-        if text.upper() in _BLANK_AMOUNTS:
+        if text.upper() in _BLANK_AMOUNTS or _DASHES.match(text):
             return None
         negative = text.startswith("(") and text.endswith(")")
         text = _AMOUNT_JUNK.sub("", text.strip("()"))
@@ -173,3 +174,11 @@ def last5_standalone(value: Cell) -> str | None:
     """Find a lone five-digit number in a short memo (some banks print only the payer's last five)."""
     found = _FIVE.findall(plain(value))
     return found[0] if len(found) == 1 else None
+
+
+def payer_name(value: Cell) -> str | None:
+    """Read a payer-name cell (``王小明``, masked ``王*明``); None when it holds no name."""
+    text = re.sub(r"\s+", "", plain(value))
+    if not text or len(text) > 40 or not re.search(r"[^\d*\-/()]", text):
+        return None
+    return text

@@ -6,7 +6,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from parsers.statement_read import Row
+from parsers.statement_errors import StatementError
+from parsers.statement_table import Row
 
 # (display name, words that identify it in a preamble or file name); longer, more specific names first.
 BANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -14,17 +15,17 @@ BANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("玉山銀行", ("玉山", "e.sun", "esun")),
     ("中華郵政", ("中華郵政", "郵局", "郵政", "chunghwa post")),
     ("中國信託", ("中國信託", "中信", "ctbc")),
-    ("台新銀行", ("台新", "臺新", "taishin")),
+    ("台新銀行", ("台新", "臺新", "taishin", "richart")),
     ("台北富邦銀行", ("富邦", "fubon")),
     ("臺灣企銀", ("臺灣企銀", "台灣企銀", "臺灣中小企業", "台灣中小企業")),
     ("臺灣銀行", ("臺灣銀行", "台灣銀行", "bank of taiwan")),
-    ("合作金庫", ("合作金庫", "合庫")),
+    ("合作金庫", ("合作金庫", "合庫", "tcb-bank", "tcbbank")),
     ("第一銀行", ("第一銀行", "第一商業銀行", "first bank")),
-    ("華南銀行", ("華南",)),
-    ("兆豐銀行", ("兆豐",)),
+    ("華南銀行", ("華南", "hncb", "hua nan")),
+    ("兆豐銀行", ("兆豐", "mega bank", "megabank")),
     ("彰化銀行", ("彰化銀行", "彰化商業銀行", "彰銀")),
     ("土地銀行", ("土地銀行", "土銀")),
-    ("永豐銀行", ("永豐", "sinopac")),
+    ("永豐銀行", ("永豐", "sinopac", "dawho", "大戶")),
     ("聯邦銀行", ("聯邦銀行", "聯邦商業銀行")),
     ("元大銀行", ("元大",)),
     ("新光銀行", ("新光",)),
@@ -35,7 +36,7 @@ BANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("渣打銀行", ("渣打",)),
     ("滙豐銀行", ("滙豐", "匯豐")),
     ("將來銀行", ("將來銀行",)),
-    ("LINE Bank", ("line bank", "連線銀行", "連線商業銀行")),
+    ("LINE Bank", ("line bank", "linebank", "連線銀行", "連線商業銀行")),
     ("樂天銀行", ("樂天",)),
     ("王道銀行", ("王道",)),
 )
@@ -69,3 +70,23 @@ def detect_account(preamble: Sequence[Row]) -> str | None:
             if sum(ch.isdigit() for ch in account) >= 4:
                 return account
     return None
+
+
+# Where each bank's online banking offers the statement as a file rather than a PDF (menu names vary by
+# version; the words a host looks for are 下載 / 匯出 and Excel / CSV).
+_DOWNLOADS = {
+    "中華郵政": "郵局網路 ATM 或 e 動郵局的「存簿儲金交易明細」，選「下載」CSV 或 Excel",
+    "LINE Bank": "LINE Bank App 的交易明細不提供檔案下載時，請改傳 CSV/Excel 格式的對帳單（或向客服申請 Excel 版）",
+}
+
+
+class PdfStatement(StatementError):
+    """A PDF statement: the reader does not read PDFs and says which download to use instead."""
+
+    def __init__(self, bank: str | None = None) -> None:
+        self.bank = bank
+        where = _DOWNLOADS.get(bank or "") or (
+            f"{bank}網路銀行（電腦版）的「存款交易明細查詢」，查詢後選「下載」或「匯出」Excel 或 CSV"
+            if bank else "網路銀行（電腦版）的「交易明細查詢」，查詢後選「下載」或「匯出」Excel 或 CSV"
+        )
+        super().__init__(f"這是 PDF 對帳單，我讀不了 PDF。請到{where}，把那個檔案傳給我（不要選列印或 PDF）。")

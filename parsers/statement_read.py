@@ -1,47 +1,102 @@
-"""Turn the raw bytes of a bank statement (CSV in any common encoding, or XLSX) into rows of cells."""
+"""Turn the raw bytes of a bank statement into tables of cells, whatever the file really is.
+
+Banks hand out CSV (UTF-8, Big5/CP950, UTF-16 tab-separated), XLSX, legacy XLS, and "Excel" downloads that
+are really an HTML page or an Excel 2003 XML file with an ``.xls`` name. The kind is judged from the content,
+never from the name.
+"""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import warnings
-from datetime import date, datetime, time
+import re
 
 from parsers.statement_errors import StatementError
+from parsers.statement_table import MAX_BYTES, MAX_ROWS, Cell, Row, Table, clean_text, too_many_rows
 
-Cell = str | int | float | datetime | date | time | None
-Row = tuple[Cell, ...]
+__all__ = ["Cell", "Row", "Table", "decode_text", "read_tables"]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x00\x18ftyp", b"\x00\x00\x00\x1cftyp")
 _DELIMITERS = (",", "\t", ";", "|")
-_MAX_CELL = 10_000
+_MARKUP = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table|meta|div)",
+                     re.IGNORECASE | re.DOTALL)
+_SPREADSHEET_ML = b"urn:schemas-microsoft-com:office:spreadsheet"
 _EMPTY = "檔案是空的，請從網路銀行重新下載交易明細（CSV 或 Excel）再上傳。"
-_NOT_A_STATEMENT = "看不懂這個檔案：它不是 CSV 或 Excel（.xlsx）交易明細，請從網路銀行重新匯出後再上傳。"
-_BROKEN_XLSX = "Excel 檔案打不開或已損壞，請從網路銀行重新下載交易明細（.xlsx 或 CSV）再上傳。"
-_STYLE_WARNING = "Workbook contains no (default style|stylesheet)"
+_NOT_A_STATEMENT = "看不懂這個檔案：它不是 CSV、Excel 或網頁格式的交易明細，請從網路銀行重新匯出後再上傳。"
+_IMAGE = "這是一張圖片，我讀不了截圖。請在網路銀行的交易明細頁選「下載」或「匯出」，把 Excel 或 CSV 檔傳給我。"
+
+_TOO_BIG = f"檔案太大了（上限 {MAX_BYTES // 1024 // 1024}MB）。請在網路銀行縮短查詢期間（例如一個月），再匯出上傳。"
 
 
-def read_rows(data: bytes) -> tuple[list[Row], str]:
-    """Return the file's rows (row 1 first) and its kind, ``"csv"`` or ``"xlsx"``."""
+def read_tables(data: bytes) -> tuple[list[Table], str]:
+    """Return the file's tables (sheets or HTML tables, in file order) and its kind.
+
+    The kind is ``"csv"``, ``"xlsx"``, ``"xls"`` or ``"html"``; raises StatementError for anything else.
+    """
+    if len(data) > MAX_BYTES:
+        raise StatementError(_TOO_BIG)
     if not data.strip():
         raise StatementError(_EMPTY)
+    if data.startswith(b"%PDF"):
+        from parsers.statement_preamble import PdfStatement
+
+        raise PdfStatement()
+    if data.startswith(_IMAGES):
+        raise StatementError(_IMAGE)
     if data.startswith(b"PK"):
-        return _read_xlsx(data), "xlsx"
+        from parsers.statement_books import read_xlsx
+
+        return read_xlsx(data), "xlsx"
     if data.startswith(_OLE_MAGIC):
-        raise StatementError("這是舊版 Excel（.xls）檔，請在 Excel 另存為 .xlsx 或 CSV 後再上傳。")
-    return _read_csv(decode_text(data)), "csv"
+        from parsers.statement_books import read_xls
+
+        return read_xls(data), "xls"
+    head = _ascii_head(data)
+    if _SPREADSHEET_ML in head or _MARKUP.match(head):
+        from parsers.statement_html import read_markup
+
+        return read_markup(data), "html"
+    return [Table("CSV", _read_csv(decode_text(data)))], "csv"
+
+
+def _ascii_head(data: bytes) -> bytes:
+    """Return the start of the file as ASCII-ish bytes (UTF-16 and BOMs folded away) for sniffing."""
+    head = data[:4096]
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[3:]
+    encoding = _utf16(head)
+    if encoding:
+        head = head.decode(encoding, errors="ignore").encode("ascii", errors="ignore")
+    return head
+
+
+def _utf16(data: bytes) -> str | None:
+    """Name the UTF-16 flavour of bytes (by BOM, or by where the zero bytes fall), or None."""
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    sample = data[:2000]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if odd > pairs * 0.3 and even < pairs * 0.05:
+        return "utf-16-le"
+    if even > pairs * 0.3 and odd < pairs * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def decode_text(data: bytes) -> str:
-    """Decode CSV bytes: UTF-16 by BOM, then strict UTF-8 (BOM optional), then CP950, then a best guess."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """Decode text bytes: UTF-16 (BOM or zero pattern), strict UTF-8, CP950, Big5-HKSCS, else a detected guess."""
+    if (encoding := _utf16(data)) is not None:
         try:
-            return data.decode("utf-16")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             pass
     elif b"\x00" not in data:
-        for encoding in ("utf-8-sig", "cp950"):
+        for encoding in ("utf-8-sig", "cp950", "big5hkscs"):
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError:
@@ -64,54 +119,18 @@ def _guess_text(data: bytes) -> str | None:
 
 
 def _read_csv(text: str) -> list[Row]:
-    """Split CSV text into rows, guessing the delimiter and unwrapping Excel ``="0012"`` cells."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    """Split CSV text into rows, guessing the delimiter; cells are cleaned like every other reader's."""
+    lines = [line for line in text.splitlines()[:80] if line.strip()]
     if not lines:
         raise StatementError(_EMPTY)
     delimiter = max(_DELIMITERS, key=lambda d: sorted(line.count(d) for line in lines)[len(lines) // 2 :][0])
+    rows: list[Row] = []
     try:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        return [tuple(_clean(cell) for cell in row) for row in reader]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(tuple(clean_text(cell) for cell in row))
+            if len(rows) > MAX_ROWS:
+                raise too_many_rows()
     except csv.Error as exc:
         raise StatementError("CSV 檔案格式損壞，請從網路銀行重新下載交易明細後再上傳。") from exc
+    return rows
 
-
-def _clean(cell: str) -> str:
-    """Strip spaces and Excel's ``="..."`` text wrapper from one CSV cell."""
-    cell = cell.strip().replace("\t", "")[:_MAX_CELL]
-    if cell.startswith('="') and cell.endswith('"'):
-        cell = cell[2:-1].strip()
-    return cell
-
-
-def _read_xlsx(data: bytes) -> list[Row]:
-    """Read the first worksheet that has rows, as plain values (merged cells give their top-left value)."""
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # Bank exports often lack a style sheet; openpyxl warns, then uses its default, which is fine.
-            warnings.filterwarnings("ignore", message=_STYLE_WARNING, category=UserWarning)
-            warnings.filterwarnings("ignore", message=".*extension is not supported", category=UserWarning)
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                for sheet in book.worksheets:
-                    if hasattr(sheet, "reset_dimensions"):
-                        sheet.reset_dimensions()
-                    rows = [tuple(_xlsx_cell(v) for v in row) for row in sheet.iter_rows(values_only=True)]
-                    if any(any(cell not in (None, "") for cell in row) for row in rows):
-                        return rows
-            finally:
-                book.close()
-    except StatementError:
-        raise
-    except Exception as exc:  # zipfile, XML and openpyxl errors of all kinds on truncated or hostile files
-        raise StatementError(_BROKEN_XLSX) from exc
-    raise StatementError("Excel 檔案裡沒有任何資料，請確認匯出時選了正確的帳戶與期間。")
-
-
-def _xlsx_cell(value: object) -> Cell:
-    """Keep the typed values openpyxl gives; stringify anything else."""
-    if value is None or isinstance(value, str | int | float | datetime | date | time):
-        return value.strip() if isinstance(value, str) else value
-    return str(value)
