@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from bot.messages import QuickReply, Text
 from models import BankTransaction, PaymentClaim
+from parsers.statement import Statement
+from parsers.statement_errors import letter
 from services.bank_import import Imported, Run, candidates_of
 from services.payment_report import Overview, label
 from services.payments import Account
@@ -84,7 +86,8 @@ def summary(view: Overview, *, run: Run | None = None, imported: Imported | None
     lines: list[str] = []
     if imported is not None:
         old = imported.deposits - imported.new
-        lines.append(f"🏦 對帳完成：讀到 {imported.rows} 筆交易、{imported.deposits} 筆入帳，新增 {imported.new} 筆"
+        bank = f"（{imported.bank}）" if imported.bank else ""
+        lines.append(f"🏦 對帳完成{bank}：讀到 {imported.rows} 筆交易、{imported.deposits} 筆入帳，新增 {imported.new} 筆"
                      + (f"（{old} 筆之前匯入過，不重複計算）" if old else ""))
     else:
         lines.append("🏦 對帳狀態")
@@ -113,6 +116,18 @@ def summary(view: Overview, *, run: Run | None = None, imported: Imported | None
     if view.waiting:
         lines.append(DECIDE_HELP)
     return Text("\n".join(lines), quick_replies=decision_buttons(view.waiting[0], view) if view.waiting else ())
+
+
+def ask_payer_column(statement: Statement) -> str:
+    """Ask the host which column holds the payers' accounts, when no deposit of a file shows one."""
+    deposits = sum(1 for t in statement.transactions if t.direction == "in")
+    shown = "、".join(f"{letter(i)}「{n}」" for i, n in enumerate(statement.columns) if n)
+    bank = f"{statement.bank}的" if statement.bank else ""
+    return (
+        f"讀到{bank}明細 {deposits} 筆入帳，但每一筆都看不到匯款人的帳號，沒辦法用後五碼對帳，所以還沒匯入。"
+        f"檔案的欄位是：{shown}。如果有一欄是對方帳號或附言，請告訴我：/對帳欄位 帳號=欄位字母；"
+        "如果真的沒有，輸入「/對帳欄位 沒有帳號」，我就只用金額比對，再請你確認。"
+    )
 
 
 def waiting_line(tx: BankTransaction, view: Overview) -> str:

@@ -4,7 +4,7 @@ from models.campaign import Campaign, Item
 from models.group import Group, GroupMember, Host
 from models.member import Member, MemberTag, SurveyAnswer
 from models.order import OrderChange, OrderLine, OrderRequest
-from models.payment import BankTransaction, PaymentClaim, StatementImport
+from models.payment import BankTransaction, HeldStatement, PaymentClaim, StatementImport, StatementLayout
 from models.reminder import ReminderSent, Setting
 from models.webhook import WebhookEvent
 
@@ -12,6 +12,7 @@ __all__ = [
     "BankTransaction",
     "Campaign",
     "Group",
+    "HeldStatement",
     "GroupMember",
     "Host",
     "Item",
@@ -24,6 +25,7 @@ __all__ = [
     "ReminderSent",
     "Setting",
     "StatementImport",
+    "StatementLayout",
     "SurveyAnswer",
     "WebhookEvent",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
 from models.base import aware_field, created_field
@@ -55,6 +56,7 @@ class BankTransaction(SQLModel, table=True):
     last5: str | None = Field(default=None, max_length=5, index=True)
     memo: str = ""
     balance: int | None = None
+    payer_name: str | None = Field(default=None, max_length=40)  # as the bank prints it, often masked (王*明)
     matched_member_id: int | None = Field(default=None, foreign_key="members.id", index=True)
     matched_claim_id: int | None = Field(default=None, foreign_key="payment_claims.id")
     # unmatched | matched | proposed (exact-due, no claim: host to accept) | ambiguous (host to pick) | ignored
@@ -64,4 +66,30 @@ class BankTransaction(SQLModel, table=True):
     candidates: str = Field(default="", max_length=200)  # member ids the host chooses from, "3,7"
     decided_by: str | None = Field(default=None, max_length=64)  # "auto", "cli" or the host's user id
     matched_at: datetime | None = aware_field(nullable=True, default=None)
+    created_at: datetime = created_field()
+
+
+class StatementLayout(SQLModel, table=True):
+    """The columns a host named (/對帳欄位) for a statement header the reader could not map by itself."""
+
+    __tablename__ = "statement_layouts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(max_length=16, unique=True, index=True)
+    bank: str | None = Field(default=None, max_length=40)
+    mapping: str = Field(max_length=400)  # JSON: role -> 0-based column index
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = created_field()
+
+
+class HeldStatement(SQLModel, table=True):
+    """A host's statement file the reader could not map, kept until the host names its columns."""
+
+    __tablename__ = "held_statements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = Field(max_length=64, index=True)
+    filename: str | None = Field(default=None, max_length=255)
+    fingerprint: str = Field(max_length=16)
+    data: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = created_field()

@@ -82,6 +82,7 @@ class Statement:
     header_row: int = 1
     layout: str = ""  # the header's fingerprint, the key of a host's column mapping
     has_payer_column: bool = True
+    columns: tuple[str, ...] = ()  # the header's names as shown, for the host's /對帳欄位 mapping
 
 
 def parse_statement(data: bytes, filename: str | None = None,
@@ -96,16 +97,19 @@ def parse_statement(data: bytes, filename: str | None = None,
     except PdfStatement as exc:
         raise PdfStatement(detect_bank([], filename)) from exc
     found: list[tuple[int, Table, Header, list[Transaction]]] = []
-    refusal: StatementError | None = None
+    refusals: list[tuple[int, StatementError]] = []  # the most telling first: a bad row, a header short of a column
     for order, table in enumerate(tables):
         try:
-            header = find_header(table.rows, layouts, table.name)
+            header = _settled(table.rows, find_header(table.rows, layouts, table.name))
+        except StatementError as exc:
+            refusals.append((1 if isinstance(exc, MissingColumns) else 0, exc))
+            continue
+        try:
             found.append((order, table, header, _transactions(table.rows, header)))
         except StatementError as exc:
-            if refusal is None or (isinstance(exc, MissingColumns) and not isinstance(refusal, MissingColumns)):
-                refusal = exc
+            refusals.append((2, exc))
     if not found:
-        assert refusal is not None
+        refusal = max(refusals, key=lambda r: r[0])[1]
         if isinstance(refusal, MissingColumns):
             raise MissingColumns(refusal.layout, detect_bank(_all_rows(tables), filename))
         raise refusal
@@ -120,7 +124,21 @@ def parse_statement(data: bytes, filename: str | None = None,
         header_row=header.index + 1,
         layout=header.fingerprint,
         has_payer_column=bool(columns.account or columns.memo or columns.name),
+        columns=header.names,
     )
+
+
+def _settled(rows: Sequence[Row], header: Header) -> Header:
+    """Read a 時間 column that holds whole dates (兆豐's 交易時間) as the date column."""
+    columns = header.columns
+    if columns.time is None:
+        return header
+    sample = [_cell(row, columns.time) for row in rows[header.index + 1 : header.index + 21]]
+    sample = [cell for cell in sample if not is_blank(cell)]
+    dated = [found for found in map(parse_date, sample) if found is not None]
+    if sample and len(dated) * 2 > len(sample):
+        return replace(header, columns=replace(columns, date=columns.time, time=None))
+    return header
 
 
 def _all_rows(tables: Sequence[Table]) -> list[Row]:

@@ -24,7 +24,7 @@ _DASHES = re.compile(r"^[\-\u2010-\u2015\u2212\u2500\u30fc\uff0d_.~\s]+$")  # - 
 _AMOUNT_JUNK = re.compile(r"NT\$|NTD|TWD|新台幣|新臺幣|元|\$|,|\s")
 _AMOUNT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)([+-]?)$")
 _BANK_CODE = re.compile(r"\(\s*\d{3}\s*\)|^\s*\d{3}\s*[-/]\s*(?=[\d*xX])")
-_MASKED = re.compile(r"[*xX•●○◯#]{2,}\s*(\d{5})(?!\d)")
+_MASKED = re.compile(r"[*xX•●○◯#]{2,}\s*(\d{5,})(?!\d)")  # the mask, then the account's visible tail
 _LONG_DIGITS = re.compile(r"(?<!\d)(\d{3}[-\s]?)?(\d{10,16})(?!\d)")
 _LABELLED = re.compile(r"(?:後|末)\s*(?:五|5)\s*(?:碼|位)?\s*[:：]?\s*(\d{5})(?!\d)")
 _FIVE = re.compile(r"(?<![\d.,:/])(\d{5})(?![\d.,:/])")
@@ -34,7 +34,10 @@ def plain(value: Cell) -> str:
     """Return the cell as half-width text ("" for empty)."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text.strip()
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def parse_date(value: Cell) -> tuple[date, time | None] | None:
@@ -45,7 +48,7 @@ def parse_date(value: Cell) -> tuple[date, time | None] | None:
         return value, None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_number(value)
-    text = plain(value)
+    text = plain(value).lstrip("* ")  # 玉山 and 兆豐 star transactions made after hours: *2026/12/02
     if match := _DATE.match(text):
         year, month, day, clock = match.groups()
         return _make_date(int(year), int(month), int(day), parse_time(clock) if clock else None)
@@ -128,6 +131,9 @@ def parse_amount(value: Cell) -> int | None:
         number = Decimal(str(value))
     else:
         text = plain(value)
+        digits = text.replace(",", "")
+        if digits.isdigit() and digits.isascii():
+            return int(digits)  # the common cell, 1,250
         if text.upper() in _BLANK_AMOUNTS or _DASHES.match(text):
             return None
         negative = text.startswith("(") and text.endswith(")")
@@ -152,7 +158,7 @@ def last5_from_account(value: Cell) -> str | None:
     """Take the last five digits of an account cell: ``(812)****12345``, ``822-00001234512345``, ``12345``."""
     text = _BANK_CODE.sub("", plain(value))
     if match := _MASKED.search(text):
-        return match.group(1)
+        return match.group(1)[-5:]
     digits = re.sub(r"\D", "", text)
     return digits[-5:] if len(digits) >= 5 else None
 
@@ -164,7 +170,7 @@ def last5_from_memo(value: Cell) -> str | None:
         return None
     for pattern in (_MASKED, _LABELLED):
         if match := pattern.search(text):
-            return match.group(1)
+            return match.group(1)[-5:]
     if match := _LONG_DIGITS.search(text):
         return match.group(2)[-5:]
     return None

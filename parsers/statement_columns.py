@@ -18,7 +18,8 @@ _MAX_HEADER_LEN = 16
 _EXACT = {
     "借/貸": "dc", "借貸": "dc", "借貸別": "dc", "收支": "dc", "收/支": "dc", "收支別": "dc", "存提": "dc",
     "存/提": "dc", "存提別": "dc", "d/c": "dc", "dr/cr": "dc", "金額": "amount", "交易金額": "amount",
-    "時間": "time", "交易時間": "time", "存款": "in", "提款": "out", "摘要": "summary", "說明": "summary",
+    "時間": "time", "交易時間": "time", "存款": "in", "提款": "out", "提": "out", "存": "in", "支": "out",
+    "收": "in", "摘要": "summary", "說明": "summary",
     "date": "date", "time": "time", "amount": "amount", "balance": "balance", "deposit": "in",
     "withdrawal": "out", "description": "summary", "memo": "memo", "remarks": "memo", "remark": "memo",
     "note": "memo", "account": "account",
@@ -64,6 +65,7 @@ class Header:
     index: int
     columns: Columns
     fingerprint: str
+    names: tuple[str, ...] = ()
 
 
 def header_name(cell: object) -> str:
@@ -107,7 +109,7 @@ def _mapped(roles: dict[str, list[int]], mapping: Mapping[str, int]) -> dict[str
     taken = set(mapping.values())
     out = {role: [i for i in indexes if i not in taken] for role, indexes in roles.items()}
     for role, index in mapping.items():
-        out[role] = [index]
+        out[role] = [index] if index >= 0 else []  # a negative index: the host says the file has no such column
     return {role: indexes for role, indexes in out.items() if indexes}
 
 
@@ -160,7 +162,7 @@ def find_header(rows: Sequence[Row], layouts: Mapping[str, Mapping[str, int]] | 
             if mapping:
                 roles = _mapped(roles, mapping)
             if _complete(roles):
-                return Header(at, _columns(cells, roles), fingerprint_of(cells))
+                return Header(at, _columns(cells, roles), fingerprint_of(cells), _names(cells))
             texts = sum(1 for c in cells if isinstance(c, str) and c and role_of(header_name(c)) is not None)
             words = sum(1 for c in cells if isinstance(c, str) and 0 < len(c) <= _MAX_HEADER_LEN and not c[0].isdigit())
             if (texts >= 2 or (texts and words >= 3)) and (best is None or (texts, words) > (best[1], best[2])):
@@ -173,9 +175,14 @@ def find_header(rows: Sequence[Row], layouts: Mapping[str, Mapping[str, int]] | 
     at, _, _, cells = best
     roles = _roles(cells)
     missing = tuple(m for m, ok in (("date", "date" in roles), ("money", any(r in roles for r in _MONEY))) if not ok)
-    names = tuple(str(c) if isinstance(c, str) else "" for c in cells)
+    names = _names(cells)
     unnamed = tuple(i for i, name in enumerate(names) if name and role_of(header_name(name)) is None)
     raise MissingColumns(Layout(fingerprint_of(cells), at + 1, table, names, missing, unnamed, "account" in roles))
+
+
+def _names(row: Row) -> tuple[str, ...]:
+    """Return a header row's names as shown (blank for cells that hold no text)."""
+    return tuple(str(c).replace("\n", " ") if isinstance(c, str) else "" for c in row)
 
 
 def _pick_date(row: Row, indexes: Sequence[int]) -> int:

@@ -52,8 +52,10 @@ def _html_tables(text: str) -> list[Table]:
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     tables: list[Table] = []
-    for number, element in enumerate(root.iter("table"), start=1):
-        rows = _html_rows(element)
+    elements = list(root.iter("table"))
+    holders = {cell for element in elements for cell in element.iterancestors("td", "th")}  # cells holding tables
+    for number, element in enumerate(elements, start=1):
+        rows = _html_rows(element, holders)
         if rows:
             tables.append(Table(f"表格 {number}", rows))
     if not tables:
@@ -61,35 +63,27 @@ def _html_tables(text: str) -> list[Table]:
     return tables
 
 
-def _own(element: Any, table: Any) -> bool:
-    """Tell whether a row's nearest enclosing table is ``table``."""
-    return next(element.iterancestors("table"), None) is table
-
-
-def _html_rows(table: Any) -> list[Row]:
+def _html_rows(table: Any, holders: set[Any]) -> list[Row]:
     """Read a table's own rows, spreading colspan and carrying rowspan values down like a spreadsheet."""
     rows: list[Row] = []
     carried: dict[int, tuple[int, str]] = {}  # column -> (rows left, value)
-    for tr in table.iter("tr"):
-        if not _own(tr, table):
-            continue
+    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         cells: list[str] = []
         column = 0
-        for td in tr:
-            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
-                continue
-            while column in carried:
+        for td in tr.xpath("./td|./th"):
+            while carried and column in carried:
                 cells.append(_take(carried, column))
                 column += 1
-            value = "" if next(td.iter("table"), None) is not None else clean_text(td.text_content())
-            span = min(_int(td.get("colspan")), _MAX_SPAN)
-            down = min(_int(td.get("rowspan")), MAX_ROWS)
-            for offset in range(span):
+            value = "" if td in holders else clean_text(td.text_content())
+            span, down = td.get("colspan"), td.get("rowspan")
+            span_n = min(_int(span), _MAX_SPAN) if span else 1
+            down_n = min(_int(down), MAX_ROWS) if down else 1
+            for offset in range(span_n):
                 cells.append(value if offset == 0 else "")
-                if down > 1:
-                    carried[column] = (down - 1, value if offset == 0 else "")
+                if down_n > 1:
+                    carried[column] = (down_n - 1, value if offset == 0 else "")
                 column += 1
-        while column in carried:
+        while carried and column in carried:
             cells.append(_take(carried, column))
             column += 1
         rows.append(tuple(cells))

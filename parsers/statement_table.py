@@ -18,6 +18,7 @@ MAX_CELL = 10_000
 _FORMULA_TEXT = re.compile(r'^=\s*(?:T\s*\(\s*)?"(.*)"\s*\)?$', re.DOTALL)
 _FORMULA_NUMBER = re.compile(r"^=\s*([+-]?\d+(?:\.\d+)?)$")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_UNTIDY = re.compile(r"^[\s='\u00a0\u3000]|[\s\u00a0\u3000]$|[\r\n\t\u00a0\u3000]|  ")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Table:
 
 def clean_text(text: str) -> str:
     """Tidy one text cell: unwrap Excel text formulas, trim, fold runs of spaces, keep line breaks."""
+    if not _UNTIDY.search(text):
+        return text  # the common cell: nothing to do
     text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_CELL]
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(line for line in lines if line)

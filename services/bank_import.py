@@ -31,6 +31,7 @@ class Imported:
     deposits: int
     new: int
     last_day: date | None
+    bank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,15 @@ def import_statement(uow: UnitOfWork, statement: Statement, *, data: bytes, file
         uow.session.add(BankTransaction(
             fingerprint=fingerprint, import_id=record.id, booked_on=tx.date, amount=tx.amount, direction="in",
             last5=tx.last5, memo=tx.memo[:500], balance=tx.balance,
+            payer_name=tx.payer_name[:40] if tx.payer_name else None,
         ))
         new += 1
     record.new_rows = new
     uow.session.add(record)
     uow.session.flush()
     last_day = max((t.date for t in statement.transactions), default=None)
-    return Imported(rows=len(statement.transactions), deposits=len(deposits), new=new, last_day=last_day)
+    return Imported(rows=len(statement.transactions), deposits=len(deposits), new=new, last_day=last_day,
+                    bank=statement.bank)
 
 
 def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | None = None,
@@ -101,9 +104,10 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
         select(BankTransaction).where(col(BankTransaction.status).in_(WAITING), BankTransaction.direction == "in")
     ).all())
     decisions = match(
-        [Deposit(tx.id or 0, tx.amount, tx.last5, tx.booked_on, tx.memo) for tx in waiting],
+        [Deposit(tx.id or 0, tx.amount, tx.last5, tx.booked_on, tx.memo, tx.payer_name) for tx in waiting],
         [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, payments.claim_received(uow, c)) for c in claims],
         {mid: acc.remaining for mid, acc in before.items()},
+        {mid: m.display_name for mid, m in members.items() if m.display_name},
     )
     by_id = {tx.id: tx for tx in waiting}
     for decision in decisions:

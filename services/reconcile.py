@@ -5,9 +5,13 @@ The rules, in order, for each deposit (oldest first):
 1. Members with an open claim on the deposit's last five digits are the candidates.
 2. One candidate: the deposit is theirs, whatever the amount (short and over are outcomes, not refusals).
 3. Several candidates (two accounts ending in the same five digits): the one whose claim states the deposit's
-   amount wins; failing that, the one whose remaining due equals it; a tie is left to the host (ambiguous).
-4. No candidate: members whose remaining due equals the amount are proposed to the host, never applied; a
-   deposit nobody can be proposed for is unclaimed. Interest rows are ignored.
+   amount wins; failing that, the one whose remaining due equals it; failing that, the one whose name matches
+   the payer's name the bank printed (``王*明``); a tie is left to the host (ambiguous).
+4. No candidate: members whose remaining due equals the amount are proposed to the host, never applied (the
+   payer's name narrows several such members to one); a deposit nobody can be proposed for is unclaimed.
+   Interest rows are ignored.
+
+A payer's name only ever breaks a tie between members the digits or the amount already made candidates.
 
 A claim stays open while the money matched to it is below what it states (or, without an amount, while the
 member still owes), so two deposits from one account accumulate against one member.
@@ -16,6 +20,7 @@ member still owes), so two deposits from one account accumulate against one memb
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +30,7 @@ DecisionKind = Literal["matched", "proposed", "ambiguous", "unclaimed", "ignored
 ClaimState = Literal["none", "claimed", "not_found"]
 PaymentStatus = Literal["unpaid", "claimed", "paid", "short", "over", "claim_not_found"]
 _INTEREST = re.compile(r"利息|結息|存息|息轉")
+_MASKS = "*○〇●xo"  # after NFKC and lower-casing: ＊ → *, Ｏ/O → o, Ｘ/X → x
 MAX_CANDIDATES = 12
 
 
@@ -37,6 +43,7 @@ class Deposit:
     last5: str | None
     booked_on: date
     memo: str = ""
+    payer_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,13 @@ class _ClaimLeft:
     received: int = field(default=0)
 
 
-def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: Mapping[int, int]) -> list[Decision]:
-    """Decide each deposit against open claims and each member's remaining due (see the module rules)."""
+def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: Mapping[int, int],
+          names: Mapping[int, str] | None = None) -> list[Decision]:
+    """Decide each deposit against open claims and each member's remaining due (see the module rules).
+
+    ``names`` holds the members' names (display names) for the payer-name tie-breaker.
+    """
+    names = names or {}
     owed = dict(remaining)
     open_claims = [_ClaimLeft(c, c.received) for c in claims]
     decisions: list[Decision] = []
@@ -79,9 +91,11 @@ def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: M
         mine = [c for c in open_claims if deposit.last5 is not None and c.claim.last5 == deposit.last5]
         members = list(dict.fromkeys(c.claim.member for c in mine))
         if not members:
-            decisions.append(_propose(deposit, owed))
+            decisions.append(_propose(deposit, owed, names))
             continue
         chosen = members if len(members) == 1 else _by_amount(deposit, mine, members, owed)
+        if len(chosen) != 1:
+            chosen = _by_name(deposit, chosen or members, names) or chosen
         if len(chosen) != 1:
             decisions.append(Decision(deposit.key, "ambiguous", candidates=tuple((chosen or members)[:MAX_CANDIDATES])))
             continue
@@ -104,9 +118,38 @@ def _by_amount(deposit: Deposit, mine: Sequence[_ClaimLeft], members: Sequence[i
     return [m for m in members if owed.get(m, 0) == deposit.amount]
 
 
-def _propose(deposit: Deposit, owed: Mapping[int, int]) -> Decision:
+def _by_name(deposit: Deposit, members: Sequence[int], names: Mapping[int, str]) -> list[int]:
+    """Return the one candidate whose name matches the payer's printed name, else []."""
+    if not deposit.payer_name:
+        return []
+    found = [m for m in members if name_matches(deposit.payer_name, names.get(m))]
+    return found if len(found) == 1 else []
+
+
+def name_matches(printed: str, name: str | None) -> bool:
+    """Tell whether a bank's payer name (``王小明``, masked ``王*明`` / ``王Ｏ明``) fits a member's name."""
+    if not name:
+        return False
+    printed, name = _plain_name(printed), _plain_name(name)
+    if len(printed) < 2 or not name:
+        return False
+    pattern = "".join("." if ch in _MASKS else re.escape(ch) for ch in printed)
+    if "." in pattern:
+        return pattern.strip(".") != "" and re.search(pattern, name) is not None
+    return printed in name or (len(name) >= 2 and name in printed)
+
+
+def _plain_name(text: str) -> str:
+    """Fold a name to half-width letters and CJK, without spaces, emoji or punctuation (masks kept)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum() or ch in _MASKS)
+
+
+def _propose(deposit: Deposit, owed: Mapping[int, int], names: Mapping[int, str]) -> Decision:
     """Propose members whose remaining due equals an unclaimed deposit; else it is unclaimed."""
     exact = tuple(m for m, due in owed.items() if due > 0 and due == deposit.amount)
+    if len(exact) > 1 and (named := _by_name(deposit, exact, names)):
+        exact = tuple(named)
     if exact:
         return Decision(deposit.key, "proposed", candidates=exact[:MAX_CANDIDATES])
     return Decision(deposit.key, "unclaimed")

@@ -55,6 +55,7 @@ def _transaction(item: Transaction) -> dict[str, Any]:
         "memo": item.memo,
         "balance": item.balance,
         "row": item.row_number,
+        "payer_name": item.payer_name,
         "fingerprint": item.fingerprint,
     }
 
@@ -62,7 +63,7 @@ def _transaction(item: Transaction) -> dict[str, Any]:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def statement(file: Path) -> None:
-    """Parse a bank statement export (CSV or XLSX) into JSON transactions."""
+    """Parse a bank statement export (CSV, XLSX, XLS, HTML or Excel XML) into JSON transactions."""
     try:
         parsed = parse_statement(file.read_bytes(), filename=file.name)
     except StatementError as exc:
@@ -71,6 +72,8 @@ def statement(file: Path) -> None:
     payload = {
         "bank": parsed.bank,
         "account": parsed.account,
+        "format": parsed.format,
+        "columns": list(parsed.columns),
         "transactions": [_transaction(item) for item in parsed.transactions],
     }
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

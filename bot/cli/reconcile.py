@@ -16,20 +16,20 @@ from bot.cli.uow import cli_uow
 @click.option("--campaign", "campaign_id", type=int, default=None,
               help="Reconcile one campaign only (團號); by default across each member's campaigns.")
 def reconcile(file: Path, campaign_id: int | None) -> None:
-    """Match a statement's deposits (CSV or XLSX) to members' transfer claims and print the summary."""
+    """Match a statement's deposits (CSV, XLSX, XLS or an HTML "Excel" page) to members' transfer claims and print the summary."""
     from handlers import payment_messages as say
     from models import Campaign
     from models.base import utcnow
-    from parsers.statement import StatementError, parse_statement
-    from services import bank_import, payment_report
+    from parsers.statement import StatementError
+    from services import bank_import, payment_report, statement_layouts
 
     data = file.read_bytes()
-    try:
-        statement = parse_statement(data, file.name)
-    except StatementError as exc:
-        raise click.ClickException(str(exc)) from exc
     tz = ZoneInfo(os.environ.get("GROUPBUY_TIMEZONE", "").strip() or "Asia/Taipei")
     with cli_uow() as uow:
+        try:  # with the column layouts hosts taught in chat (/對帳欄位)
+            statement = statement_layouts.read(uow, data, file.name).statement
+        except StatementError as exc:
+            raise click.ClickException(str(exc)) from exc
         if campaign_id is not None and uow.session.get(Campaign, campaign_id) is None:
             raise click.ClickException(f"沒有第 {campaign_id} 團：用 groupbuy export orders 看看團號。")
         imported = bank_import.import_statement(uow, statement, data=data, filename=file.name, uploaded_by="cli")

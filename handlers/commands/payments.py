@@ -15,13 +15,15 @@ from handlers.context import EventContext
 from handlers.files import FILE_HOOKS
 from handlers.text import interpreter
 from parsers.payment import parse_payment
-from parsers.statement import StatementError, parse_statement
-from services import bank_import, campaigns, directory, payment_report, payments
+from parsers.statement import MissingColumns, StatementError
+from parsers.statement_mapping import USAGE
+from parsers.statement_table import MAX_BYTES
+from services import bank_import, campaigns, directory, payment_report, payments, statement_layouts
 from services.bank_import import Run
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
-MAX_STATEMENT_BYTES = 5 * 1024 * 1024
+MAX_STATEMENT_BYTES = MAX_BYTES
 Sub = Callable[[EventContext, list[str]], None]
 
 
@@ -58,7 +60,7 @@ def take_statement(ctx: EventContext) -> bool:
         return True
     message = ctx.event.message
     if (getattr(message, "file_size", 0) or 0) > MAX_STATEMENT_BYTES:
-        ctx.reply(Text("檔案太大了（上限 5MB）。請在網路銀行縮短查詢期間，再匯出 CSV 或 Excel 上傳。"))
+        ctx.reply(Text(f"檔案太大了（上限 {MAX_BYTES // 1024 // 1024}MB）。請在網路銀行縮短查詢期間，再匯出 CSV 或 Excel 上傳。"))
         return True
     try:
         data = ctx.messenger.content(message.id)
@@ -67,18 +69,59 @@ def take_statement(ctx: EventContext) -> bool:
         ctx.reply(Text("檔案下載失敗（LINE 可能已刪除檔案）。請再傳一次對帳單檔案。"))
         return True
     filename = getattr(message, "file_name", None) or ""
+    reconcile_file(ctx, data, filename)
+    return True
+
+
+def reconcile_file(ctx: EventContext, data: bytes, filename: str | None) -> None:
+    """Read a statement with the layouts hosts taught, import its deposits, reconcile and reply.
+
+    A file whose columns the reader cannot tell is held, and the reply says how to name them (/對帳欄位).
+    """
+    host = ctx.user_id or ""
     try:
-        statement = parse_statement(data, filename)
+        read = statement_layouts.read(ctx.uow, data, filename)
+    except MissingColumns as exc:
+        statement_layouts.hold(ctx.uow, host=host, data=data, filename=filename, fingerprint=exc.layout.fingerprint)
+        ctx.reply(Text(f"讀不懂這個對帳單：{exc}"))
+        return
     except StatementError as exc:
         ctx.reply(Text(f"讀不懂這個對帳單：{exc}"))
-        return True
+        return
+    _import(ctx, read, data, filename)
+
+
+def _import(ctx: EventContext, read: statement_layouts.Read, data: bytes, filename: str | None) -> None:
+    """Import a read statement and reply with the reconciliation, or hold it to ask for the payer column."""
+    statement = read.statement
+    if read.ask_payer:
+        statement_layouts.hold(ctx.uow, host=ctx.user_id or "", data=data, filename=filename,
+                               fingerprint=statement.layout)
+        ctx.reply(Text(say.ask_payer_column(statement)))
+        return
     imported = bank_import.import_statement(ctx.uow, statement, data=data, filename=filename, uploaded_by=ctx.user_id)
     through = imported.last_day if imported.new else None  # only new deposits can tell a claim is missing
     run = bank_import.reconcile(ctx.uow, now=ctx.sent_at, tz=ctx.settings.tz, statement_through=through)
     log.info("statement imported: %d deposits, %d new, %d settled", imported.deposits, imported.new, len(run.settled))
     ctx.reply(say.summary(payment_report.overview(ctx.uow), run=run, imported=imported))
     notify_settled(ctx, run)
-    return True
+
+
+@command("/對帳欄位", host_only=True, summary="讀不懂的對帳單：告訴我哪一欄是什麼（記住這種格式）",
+         usage="存入=E 帳號=H｜沒有帳號")
+def teach_columns(ctx: EventContext, args: str) -> None:
+    """Name the columns of the held statement file, remember that layout, and reconcile the file."""
+    if not args.strip():
+        waiting = statement_layouts.held(ctx.uow, ctx.user_id or "")
+        where = f"等你指定欄位的檔案：{waiting.filename or '（未命名）'}。" if waiting else "目前沒有等你指定欄位的對帳單。"
+        ctx.reply(Text(f"{where}{USAGE} 檔案真的沒有對方帳號欄時，輸入「/對帳欄位 沒有帳號」。"))
+        return
+    try:
+        read, waiting = statement_layouts.teach(ctx.uow, host=ctx.user_id or "", text=args)
+    except DomainError as exc:
+        ctx.reply(Text(str(exc)))
+        return
+    _import(ctx, read, waiting.data, waiting.filename)
 
 
 FILE_HOOKS.append(take_statement)

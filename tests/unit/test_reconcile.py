@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reconcile import Decision, Deposit, OpenClaim, allocate, match, status_of
+from services.reconcile import Decision, Deposit, OpenClaim, allocate, match, name_matches, status_of
 
 DAY = date(2026, 12, 2)
 
@@ -106,3 +107,36 @@ def test_every_deposit_gets_exactly_one_decision(rows: list[tuple[int, str | Non
     decided = match(deposits, claims, {10: 540, 20: 540, 30: 900})
     assert sorted(d.deposit for d in decided) == list(range(len(rows)))
     assert all((d.kind == "matched") == (d.member is not None) for d in decided)
+
+
+NAMED = [  # (printed by the bank, member's display name, fits)
+    ("王*明", "王小明", True), ("王Ｏ明", "王小明🍓", True), ("王○明", "Amy 王大明", True), ("王小明", "王小明", True),
+    ("王*明", "陳小明", False), ("林*", "林姐", True), ("*", "王小明", False), ("王小明", None, False),
+    ("ＣＨＥＮ", "chen", True), ("陳美玲", "陳先生", False),
+]
+
+
+@pytest.mark.parametrize(("printed", "name", "fits"), NAMED)
+def test_payer_names_match_masked_and_plain(printed: str, name: str | None, fits: bool) -> None:
+    assert name_matches(printed, name) is fits
+
+
+def test_the_payer_name_breaks_a_tie_between_same_last5_claimants() -> None:
+    claims = [OpenClaim(1, 10, "54321", None), OpenClaim(2, 20, "54321", None)]
+    deposit = Deposit(1, 700, "54321", DAY, "", payer_name="陳*玲")
+    tied = match([dep(1, 700, "54321")], claims, {10: 540, 20: 900}, {10: "王小明", 20: "陳美玲"})
+    assert kinds(tied) == {1: ("ambiguous", None, (10, 20))}
+    named = match([deposit], claims, {10: 540, 20: 900}, {10: "王小明", 20: "陳美玲"})
+    assert kinds(named) == {1: ("matched", 20, ())}
+
+
+def test_a_name_alone_never_matches() -> None:
+    deposit = Deposit(1, 700, "99999", DAY, "", payer_name="王小明")
+    decided = match([deposit], [OpenClaim(1, 10, "12345", 700)], {10: 540}, {10: "王小明"})
+    assert kinds(decided) == {1: ("unclaimed", None, ())}
+
+
+def test_the_payer_name_narrows_a_proposal_but_it_stays_a_proposal() -> None:
+    deposit = Deposit(1, 540, None, DAY, "", payer_name="王*明")
+    decided = match([deposit], [], {10: 540, 20: 540}, {10: "王小明", 20: "陳美玲"})
+    assert kinds(decided) == {1: ("proposed", None, (10,))}
