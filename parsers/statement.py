@@ -151,7 +151,7 @@ def _transactions(rows: Sequence[Row], header: Header) -> list[Transaction]:
     found: list[Transaction] = []
     follows = False  # the previous row was a transaction or a continuation of one
     for index in range(header.index + 1, len(rows)):
-        row = rows[index]
+        row = tuple(plain(cell) if isinstance(cell, str) else cell for cell in rows[index])  # half-width once
         tx = _transaction(row, index + 1, header.columns)
         if tx is not None:
             found.append(tx)
@@ -190,13 +190,19 @@ def _cell(row: Row, index: int | None) -> Cell:
     return row[index] if index is not None and index < len(row) else None
 
 
+def _text(row: Row, index: int | None) -> str:
+    """Return the cell at ``index`` as text; the row's text cells are already half-width (see _transactions)."""
+    cell = row[index] if index is not None and index < len(row) else None
+    return cell if isinstance(cell, str) else plain(cell)
+
+
 def _transaction(row: Row, number: int, columns: Columns) -> Transaction | None:
     """Read one data row; None for blank, footer, repeated-header and balance-only rows."""
-    if all(is_blank(cell) for cell in row):
+    if all(cell is None or cell == "" for cell in row):
         return None
     date_cell = _cell(row, columns.date)
-    labels = [_cell(row, i) for i in (0, 1, 2, columns.date, *columns.summary) if i not in columns.memo]
-    if _FOOTER.search(" ".join(plain(cell) for cell in labels)):
+    labels = [_text(row, i) for i in (0, 1, 2, columns.date, *columns.summary) if i not in columns.memo]
+    if _FOOTER.search(" ".join(labels)):
         return None
     when = parse_date(date_cell)
     if when is None:
@@ -262,7 +268,7 @@ def _signed_amount(row: Row, number: int, columns: Columns) -> int | None:
     amount = _amount(row, columns.amount, number)
     if not amount:
         return None
-    mark = plain(_cell(row, columns.dc)).upper()
+    mark = _text(row, columns.dc).upper()
     if mark in _OUT_CODES or any(word in mark for word in _OUT_WORDS):
         return -abs(amount)
     if mark in _IN_CODES or any(word in mark for word in _IN_WORDS):
@@ -272,7 +278,7 @@ def _signed_amount(row: Row, number: int, columns: Columns) -> int | None:
 
 def _balance(row: Row, columns: Columns) -> int | None:
     """Read the running balance; None when absent or unreadable (it is informative only)."""
-    if columns.balance is None or plain(_cell(row, columns.balance)) == "":
+    if columns.balance is None or _text(row, columns.balance) == "":
         return None
     try:
         return parse_amount(_cell(row, columns.balance))
@@ -282,7 +288,7 @@ def _balance(row: Row, columns: Columns) -> int | None:
 
 def _texts(row: Row, indexes: Sequence[int]) -> list[str]:
     """Return the non-empty texts of the given columns."""
-    return [text for text in (plain(_cell(row, i)) for i in indexes) if text]
+    return [text for text in (_text(row, i) for i in indexes) if text]
 
 
 def _memo(row: Row, columns: Columns) -> str:

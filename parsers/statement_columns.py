@@ -38,7 +38,6 @@ _CONTAINS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "description")),
 )
 _SINGLE_ROLES = ("date", "time", "out", "in", "amount", "dc", "balance")
-_MONEY = ("in", "out", "amount")
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,8 @@ def _wordy(row: Row) -> bool:
 
 
 def _complete(roles: Mapping[str, list[int]]) -> bool:
-    """Tell whether a header names a date and some money."""
-    return "date" in roles and any(role in roles for role in _MONEY)
+    """Tell whether a header names a date and where deposits are (a 存入 or a 金額 column)."""
+    return "date" in roles and ("in" in roles or "amount" in roles)
 
 
 def find_header(rows: Sequence[Row], layouts: Mapping[str, Mapping[str, int]] | None = None,
@@ -152,10 +151,14 @@ def find_header(rows: Sequence[Row], layouts: Mapping[str, Mapping[str, int]] | 
     for index, row in enumerate(scan):
         candidates = [(index, row)]
         below = _roles(scan[index + 1]) if index + 1 < len(scan) and _wordy(scan[index + 1]) else {}
-        if below and not _complete(below):
+        if below:
             merged = (index + 1, _merged(row, scan[index + 1]))
-            split = "in" in below or "out" in below  # a merged 金額 over 支出 and 存入
-            candidates = [merged, *candidates] if split else [*candidates, merged]
+            above = _roles(row)
+            split = ("in" in below or "out" in below) and not ("in" in above or "out" in above)  # 金額 over 支出/存入
+            if split:
+                candidates = [merged, *candidates]
+            elif not _complete(below):
+                candidates.append(merged)
         for at, cells in candidates:
             roles = _roles(cells)
             mapping = layouts.get(fingerprint_of(cells))
@@ -174,7 +177,7 @@ def find_header(rows: Sequence[Row], layouts: Mapping[str, Mapping[str, int]] | 
         )
     at, _, _, cells = best
     roles = _roles(cells)
-    missing = tuple(m for m, ok in (("date", "date" in roles), ("money", any(r in roles for r in _MONEY))) if not ok)
+    missing = tuple(m for m, ok in (("date", "date" in roles), ("money", "in" in roles or "amount" in roles)) if not ok)
     names = _names(cells)
     unnamed = tuple(i for i, name in enumerate(names) if name and role_of(header_name(name)) is None)
     raise MissingColumns(Layout(fingerprint_of(cells), at + 1, table, names, missing, unnamed, "account" in roles))

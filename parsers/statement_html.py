@@ -17,6 +17,8 @@ _ALIASES = {"big5": "cp950", "big-5": "cp950", "x-big5": "cp950", "ms950": "cp95
 _NO_TABLE = "這個網頁格式的檔案裡沒有表格，不像交易明細。請在網路銀行的交易明細頁選「下載」Excel 或 CSV 再上傳。"
 _BROKEN = "這個 Excel（XML 格式）檔打不開或已損壞，請從網路銀行重新下載交易明細（Excel 或 CSV）再上傳。"
 _MAX_SPAN = 50
+_CELL_TAGS = ("td", "th")
+
 
 
 def read_markup(data: bytes) -> list[Table]:
@@ -43,53 +45,135 @@ def _decode(data: bytes) -> str:
 
 def _html_tables(text: str) -> list[Table]:
     """Read every <table> of a page; rows of nested tables belong to the nested table only."""
-    import lxml.html
+    from lxml import etree
 
+    collector = _Collector()
+    parser = etree.HTMLParser(target=collector, no_network=True)  # events only: no element objects per cell
     try:
-        root = lxml.html.document_fromstring(_XML_DECL.sub("", text) or "<html></html>")
+        parser.feed(_XML_DECL.sub("", text) or "<html></html>")
+        parser.close()
+    except StatementError:
+        raise
     except Exception as exc:  # lxml's parser errors on pathological input
         raise StatementError(_NO_TABLE) from exc
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    tables: list[Table] = []
-    elements = list(root.iter("table"))
-    holders = {cell for element in elements for cell in element.iterancestors("td", "th")}  # cells holding tables
-    for number, element in enumerate(elements, start=1):
-        rows = _html_rows(element, holders)
-        if rows:
-            tables.append(Table(f"表格 {number}", rows))
+    tables = [Table(f"表格 {n}", rows) for n, rows in enumerate(collector.done, start=1) if rows]
     if not tables:
         raise StatementError(_NO_TABLE)
     return tables
 
 
-def _html_rows(table: Any, holders: set[Any]) -> list[Row]:
-    """Read a table's own rows, spreading colspan and carrying rowspan values down like a spreadsheet."""
-    rows: list[Row] = []
-    carried: dict[int, tuple[int, str]] = {}  # column -> (rows left, value)
-    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-        cells: list[str] = []
-        column = 0
-        for td in tr.xpath("./td|./th"):
-            while carried and column in carried:
-                cells.append(_take(carried, column))
-                column += 1
-            value = "" if td in holders else clean_text(td.text_content())
-            span, down = td.get("colspan"), td.get("rowspan")
-            span_n = min(_int(span), _MAX_SPAN) if span else 1
-            down_n = min(_int(down), MAX_ROWS) if down else 1
-            for offset in range(span_n):
-                cells.append(value if offset == 0 else "")
-                if down_n > 1:
-                    carried[column] = (down_n - 1, value if offset == 0 else "")
-                column += 1
-        while carried and column in carried:
-            cells.append(_take(carried, column))
-            column += 1
-        rows.append(tuple(cells))
-        if len(rows) > MAX_ROWS:
+class _Grid:
+    """One table being read: its rows, and the rowspan values still to carry down."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.cells: list[str] | None = None  # the open row
+        self.text: list[str] | None = None  # the open cell's text
+        self.span = (1, 1)
+        self.carried: dict[int, tuple[int, str]] = {}  # column -> (rows left, value)
+
+    def open_row(self) -> None:
+        """Start a row (closing one left open, as browsers do)."""
+        self.close_row()
+        self.cells = []
+
+    def close_row(self) -> None:
+        """Finish the open row, filling in carried rowspan values at its end."""
+        if self.cells is None:
+            return
+        if self.text is not None:
+            self.close_cell()
+        if self.carried:
+            self._carry()
+        self.rows.append(tuple(self.cells))
+        self.cells = None
+        if len(self.rows) > MAX_ROWS:
             raise too_many_rows()
-    return rows
+
+    def open_cell(self, colspan: str | None, rowspan: str | None) -> None:
+        """Start a cell (and a row, for a stray cell outside any <tr>)."""
+        if self.cells is None:
+            self.open_row()
+        if self.text is not None:
+            self.close_cell()
+        self.text = []
+        self.span = (min(_int(colspan), _MAX_SPAN) if colspan else 1, min(_int(rowspan), MAX_ROWS) if rowspan else 1)
+
+    def close_cell(self, holder: bool = False) -> None:
+        """Finish the open cell, spreading its colspan and remembering its rowspan."""
+        if self.text is None or self.cells is None:
+            return
+        if self.carried:
+            self._carry()
+        value = "" if holder else clean_text("".join(self.text))
+        self.text = None
+        across, down = self.span
+        if across == 1 == down:
+            self.cells.append(value)
+            return
+        for offset in range(across):
+            if down > 1:
+                self.carried[len(self.cells)] = (down - 1, value if offset == 0 else "")
+            self.cells.append(value if offset == 0 else "")
+
+    def _carry(self) -> None:
+        """Put carried rowspan values into the columns the open row has reached."""
+        assert self.cells is not None
+        while self.carried and len(self.cells) in self.carried:
+            self.cells.append(_take(self.carried, len(self.cells)))
+
+
+class _Collector:
+    """An lxml parser target that gathers every table's cells (a cell holding a table counts as empty)."""
+
+    def __init__(self) -> None:
+        self.open: list[_Grid] = []
+        self.done: list[list[Row]] = []
+        self.holders: set[int] = set()  # ids of grids whose open cell holds a nested table
+
+    def start(self, tag: str, attrib: Any) -> None:
+        """React to an opening tag."""
+        if tag == "table":
+            if self.open and self.open[-1].text is not None:
+                self.holders.add(id(self.open[-1]))
+            self.open.append(_Grid())
+        elif not self.open:
+            return
+        elif tag == "tr":
+            self.open[-1].open_row()
+        elif tag in _CELL_TAGS:
+            spans = (attrib.get("colspan"), attrib.get("rowspan")) if len(attrib) else (None, None)
+            self.open[-1].open_cell(*spans)
+        elif tag == "br" and self.open[-1].text is not None:
+            self.open[-1].text.append("\n")
+
+    def end(self, tag: str) -> None:
+        """React to a closing tag."""
+        if not self.open:
+            return
+        grid = self.open[-1]
+        if tag in _CELL_TAGS:
+            if self.holders and id(grid) in self.holders:
+                self.holders.discard(id(grid))
+                grid.close_cell(holder=True)
+            else:
+                grid.close_cell()
+        elif tag == "tr":
+            grid.close_row()
+        elif tag == "table":
+            grid.close_row()
+            self.done.append(grid.rows)
+            self.open.pop()
+
+    def data(self, text: str) -> None:
+        """Collect text into the innermost open cell."""
+        if self.open and self.open[-1].text is not None:
+            self.open[-1].text.append(text)
+
+    def close(self) -> None:
+        """Finish tables the page never closed."""
+        while self.open:
+            self.end("table")
 
 
 def _take(carried: dict[int, tuple[int, str]], column: int) -> str:

@@ -72,11 +72,14 @@ def detect_account(preamble: Sequence[Row]) -> str | None:
     return None
 
 
-# Where each bank's online banking offers the statement as a file rather than a PDF (menu names vary by
-# version; the words a host looks for are 下載 / 匯出 and Excel / CSV).
+# Where a bank's online banking offers the statement as a file, as the public importers of its downloads show
+# it (tests/fixtures/statements/SOURCES.md); other banks get the general advice.
 _DOWNLOADS = {
-    "中華郵政": "郵局網路 ATM 或 e 動郵局的「存簿儲金交易明細」，選「下載」CSV 或 Excel",
-    "LINE Bank": "LINE Bank App 的交易明細不提供檔案下載時，請改傳 CSV/Excel 格式的對帳單（或向客服申請 Excel 版）",
+    "玉山銀行": "玉山個人網路銀行的「交易明細查詢下載」，下載 Excel 檔",
+    "中國信託": "中國信託網路銀行的「活存明細查詢」，查詢後下載 CSV",
+    "台新銀行": "Richart App 匯出交易明細（寄到信箱的壓縮檔，用密碼解壓後，把裡面的 Excel 檔傳給我）"
+                "；台新網路銀行則在交易明細查詢後選下載",
+    "中華郵政": "網路郵局的存簿交易明細查詢，查詢後下載 CSV",
 }
 
 
@@ -86,7 +89,8 @@ class PdfStatement(StatementError):
     def __init__(self, bank: str | None = None) -> None:
         self.bank = bank
         where = _DOWNLOADS.get(bank or "") or (
-            f"{bank}網路銀行（電腦版）的「存款交易明細查詢」，查詢後選「下載」或「匯出」Excel 或 CSV"
-            if bank else "網路銀行（電腦版）的「交易明細查詢」，查詢後選「下載」或「匯出」Excel 或 CSV"
+            f"{bank}網路銀行（電腦版）的存款交易明細查詢，查詢後選「下載」或「匯出」Excel 或 CSV"
+            if bank else "網路銀行（電腦版）的存款交易明細查詢，查詢後選「下載」或「匯出」Excel 或 CSV"
         )
-        super().__init__(f"這是 PDF 對帳單，我讀不了 PDF。請到{where}，把那個檔案傳給我（不要選列印或 PDF）。")
+        super().__init__(f"這是 PDF 對帳單，我讀不了 PDF。請到{where}，把那個檔案傳給我（不要選列印或 PDF）。"
+                         "每月寄來的 PDF 電子對帳單沒有 Excel 版，要從網路銀行下載。")

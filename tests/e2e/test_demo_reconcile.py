@@ -53,12 +53,17 @@ def bot_texts(demo: Demo, chat: str) -> list[str]:
     return demo.simulator.platform.texts_to(chat)
 
 
-def test_host_uploads_a_big5_statement_and_sees_who_paid(demo: Demo) -> None:
+def open_and_order(demo: Demo) -> None:
+    """Open a dumpling campaign in the demo group; 小美 orders A+3 ($540) and 阿明 B+2 ($400)."""
     deadline = (datetime.now() + timedelta(days=3)).strftime("%m/%d 20:00")
     say(demo, DEMO_HOST_ID, GROUP, f"/開團\n【水餃團】\nA. 高麗菜水餃 $180/包\nB. 韭菜水餃 $200/包\n{deadline} 截單")
     assert wait_until(lambda: any("開團成功" in t for t in bot_texts(demo, GROUP)))
-    say(demo, MEI, GROUP, "A+3")  # owes 540
-    say(demo, MING, GROUP, "B+2")  # owes 400
+    say(demo, MEI, GROUP, "A+3")
+    say(demo, MING, GROUP, "B+2")
+
+
+def test_host_uploads_a_big5_statement_and_sees_who_paid(demo: Demo) -> None:
+    open_and_order(demo)
     say(demo, MEI, GROUP, "已匯款 後五碼12345 540元")
     assert wait_until(lambda: sum("已登記" in t for t in bot_texts(demo, GROUP)) >= 2)
     assert wait_until(lambda: any("12345" in t for t in bot_texts(demo, GROUP)))

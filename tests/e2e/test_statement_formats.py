@@ -4,7 +4,7 @@ webhooks, the data API over HTTP and the official SDK, reconciled, and the statu
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +13,7 @@ from bot.cli import cli
 from bot.demo import Demo
 from bot.simulator import DEMO_HOST_ID
 from tests.e2e.conftest import wait_until
-from tests.e2e.test_demo_reconcile import GROUP, MEI, MING, bot_texts, say, upload
+from tests.e2e.test_demo_reconcile import GROUP, MEI, MING, bot_texts, open_and_order, say, upload
 from tests.factories.bank_files import render
 from tests.factories.bank_layouts import BankRow
 from tests.factories.statements import with_balances
@@ -27,11 +27,7 @@ KINDS = {"ctbc": "中國信託.csv", "cathay": "國泰世華.csv", "hncb": "華�
 @pytest.mark.parametrize("bank", sorted(KINDS))
 def test_every_kind_of_statement_file_is_reconciled(demo: Demo, bank: str, database_url: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    deadline = (datetime.now() + timedelta(days=3)).strftime("%m/%d 20:00")
-    say(demo, DEMO_HOST_ID, GROUP, f"/開團\n【水餃團】\nA. 高麗菜水餃 $180/包\nB. 韭菜水餃 $200/包\n{deadline} 截單")
-    assert wait_until(lambda: any("開團成功" in t for t in bot_texts(demo, GROUP)))
-    say(demo, MEI, GROUP, "A+3")  # owes 540
-    say(demo, MING, GROUP, "B+2")  # owes 400
+    open_and_order(demo)  # 小美 owes 540, 阿明 400
     say(demo, MEI, GROUP, "已匯款 後五碼12345 540元")
     say(demo, MING, GROUP, "已匯款 後五碼54321 400元")
     assert wait_until(lambda: sum("已記錄匯款回報" in t for t in bot_texts(demo, GROUP)) >= 2)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.db import UnitOfWork
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
@@ -72,13 +74,18 @@ def test_a_file_without_payer_accounts_asks_before_importing(
     assert "2 筆之前匯入過" in last_reply(messenger).text
 
 
-def test_mapping_needs_a_held_file_and_a_host(webhook: Webhook, messenger: FakeMessenger, ordered: None) -> None:
-    say(webhook, "/對帳欄位 存入=C", HOST_ID, at(3, 21), group=False)
-    assert "目前沒有等你指定欄位的對帳單" in last_reply(messenger).text
-    say(webhook, "/對帳欄位", HOST_ID, at(3, 21), group=False)
-    assert "用法：/對帳欄位 存入=E 帳號=H" in last_reply(messenger).text
-    say(webhook, "/對帳欄位 存入=C", 1, at(3, 21))
-    assert "只有團主" in last_reply(messenger).text
+NOT_NOW = [  # (who, in 1:1, text, the reply says)
+    (HOST_ID, True, "/對帳欄位 存入=C", "目前沒有等你指定欄位的對帳單"),
+    (HOST_ID, True, "/對帳欄位", "用法：/對帳欄位 存入=E 帳號=H"),
+    (1, False, "/對帳欄位 存入=C", "只有團主"),
+]
+
+
+@pytest.mark.parametrize(("who", "direct", "text", "answer"), NOT_NOW)
+def test_mapping_needs_a_held_file_and_a_host(webhook: Webhook, messenger: FakeMessenger, ordered: None,
+                                              who: str | int, direct: bool, text: str, answer: str) -> None:
+    say(webhook, text, who, at(3, 21), group=not direct)
+    assert answer in last_reply(messenger).text
 
 
 def test_pdf_and_screenshots_are_answered_with_what_to_download(webhook: Webhook, messenger: FakeMessenger) -> None:
