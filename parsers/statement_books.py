@@ -29,8 +29,21 @@ _STYLE_WARNINGS = ("Workbook contains no (default style|stylesheet)", ".*extensi
 _INNER = (".csv", ".xls", ".xlsx", ".htm", ".html", ".txt")
 
 
-def read_xlsx(data: bytes) -> list[Table]:
-    """Return the non-empty sheets of an XLSX file; a zip holding one statement file is opened too."""
+def zipped_statement(data: bytes) -> bytes | None:
+    """Return the one statement file inside a zip that is not a workbook (None for a workbook); refuse bombs."""
+    archive, infos = _open(data)
+    if any(info.filename.startswith("xl/") for info in infos):
+        return None
+    if any(info.filename == "mimetype" for info in infos) and archive.read("mimetype").startswith(b"application/vnd.oasis"):
+        raise StatementError(_ODS)
+    inner = [info for info in infos if info.filename.lower().endswith(_INNER) and not info.is_dir()]
+    if len(inner) != 1:
+        raise StatementError(_BROKEN_XLSX)
+    return archive.read(inner[0])
+
+
+def _open(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """Open an archive, refusing broken ones, bombs and password-protected ones."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -39,16 +52,12 @@ def read_xlsx(data: bytes) -> list[Table]:
     _refuse_bombs(infos)
     if any(info.flag_bits & 0x1 for info in infos):
         raise StatementError(_ZIP_PASSWORD)
-    names = {info.filename for info in infos}
-    if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis"):
-        raise StatementError(_ODS)
-    if not any(name.startswith("xl/") for name in names):
-        inner = [info for info in infos if info.filename.lower().endswith(_INNER) and not info.is_dir()]
-        if len(inner) == 1:
-            from parsers.statement_read import read_tables
+    return archive, infos
 
-            return read_tables(archive.read(inner[0]))[0]
-        raise StatementError(_BROKEN_XLSX)
+
+def read_xlsx(data: bytes) -> list[Table]:
+    """Return the non-empty sheets of an XLSX workbook."""
+    archive, infos = _open(data)
     if not _has_formulas(archive, infos):
         return _keep(_calamine(data))
     tables = _sheets(data, formulas=True)

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from parsers.statement_encoding import decode_text
 from parsers.statement_errors import StatementError
 from parsers.statement_table import MAX_ROWS, Cell, Row, Table, clean_text, too_many_rows
 
@@ -31,8 +32,6 @@ def read_markup(data: bytes) -> list[Table]:
 
 def _decode(data: bytes) -> str:
     """Decode markup by its declared charset, else like a CSV file."""
-    from parsers.statement_read import decode_text
-
     declared = _CHARSET.search(data[:4096]) or re.search(rb"""encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", data[:200])
     if declared is not None and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         name = declared.group(1).decode("ascii").lower()

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 
+from parsers.statement_encoding import decode_text, utf16
 from parsers.statement_errors import StatementError
 from parsers.statement_table import MAX_BYTES, MAX_ROWS, Cell, Row, Table, clean_text, too_many_rows
 
@@ -24,7 +25,6 @@ _MARKUP = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(!doctype\s+h
                      re.IGNORECASE | re.DOTALL)
 _SPREADSHEET_ML = b"urn:schemas-microsoft-com:office:spreadsheet"
 _EMPTY = "檔案是空的，請從網路銀行重新下載交易明細（CSV 或 Excel）再上傳。"
-_NOT_A_STATEMENT = "看不懂這個檔案：它不是 CSV、Excel 或網頁格式的交易明細，請從網路銀行重新匯出後再上傳。"
 _IMAGE = "這是一張圖片，我讀不了截圖。請在網路銀行的交易明細頁選「下載」或「匯出」，把 Excel 或 CSV 檔傳給我。"
 
 _TOO_BIG = f"檔案太大了（上限 {MAX_BYTES // 1024 // 1024}MB）。請在網路銀行縮短查詢期間（例如一個月），再匯出上傳。"
@@ -46,8 +46,11 @@ def read_tables(data: bytes) -> tuple[list[Table], str]:
     if data.startswith(_IMAGES):
         raise StatementError(_IMAGE)
     if data.startswith(b"PK"):
-        from parsers.statement_books import read_xlsx
+        from parsers.statement_books import read_xlsx, zipped_statement
 
+        inner = zipped_statement(data)  # a zip holding one statement file, not a workbook
+        if inner is not None:
+            return read_tables(inner)
         return read_xlsx(data), "xlsx"
     if data.startswith(_OLE_MAGIC):
         from parsers.statement_books import read_xls
@@ -66,56 +69,10 @@ def _ascii_head(data: bytes) -> bytes:
     head = data[:4096]
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
-    encoding = _utf16(head)
+    encoding = utf16(head)
     if encoding:
         head = head.decode(encoding, errors="ignore").encode("ascii", errors="ignore")
     return head
-
-
-def _utf16(data: bytes) -> str | None:
-    """Name the UTF-16 flavour of bytes (by BOM, or by where the zero bytes fall), or None."""
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    sample = data[:2000]
-    if len(sample) < 4 or b"\x00" not in sample:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    pairs = len(sample) // 2
-    if odd > pairs * 0.3 and even < pairs * 0.05:
-        return "utf-16-le"
-    if even > pairs * 0.3 and odd < pairs * 0.05:
-        return "utf-16-be"
-    return None
-
-
-def decode_text(data: bytes) -> str:
-    """Decode text bytes: UTF-16 (BOM or zero pattern), strict UTF-8, CP950, Big5-HKSCS, else a detected guess."""
-    if (encoding := _utf16(data)) is not None:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    elif b"\x00" not in data:
-        for encoding in ("utf-8-sig", "cp950", "big5hkscs"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        guess = _guess_text(data)
-        if guess is not None:
-            return guess
-    raise StatementError(_NOT_A_STATEMENT)
-
-
-def _guess_text(data: bytes) -> str | None:
-    """Ask charset-normalizer for the most plausible decoding, or None when nothing fits."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.encoding.lower().startswith("utf_16") or best.percent_chaos > 20:
-        return None
-    text = str(best)
-    return text if "\x00" not in text else None
 
 
 def _read_csv(text: str) -> list[Row]:
