@@ -13,7 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import UnitOfWork, make_engine, upgrade
@@ -22,11 +24,8 @@ from tests.fakes import FakeMessenger
 
 SECRET = "test-channel-secret-0123456789ab"
 TOKEN = "test-channel-access-token"
-TABLES_IN_DELETE_ORDER = [
-    "order_requests", "order_changes", "order_lines", "bank_transactions", "payment_claims", "statement_imports",
-    "reminders", "survey_answers", "member_tags", "group_members", "items", "campaigns",
-    "hosts", "members", "groups", "settings", "webhook_events",
-]
+# Every table the models declare, children first: a table added later is emptied between tests too.
+TABLES_IN_DELETE_ORDER = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
 
 
 def _postgres_url() -> str | None:

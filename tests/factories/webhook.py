@@ -108,9 +108,9 @@ def postback_event(data: str, *, user_id: str, group_id: str | None = None) -> d
 
 
 def file_event(message_id: str, file_name: str, size: int, *, user_id: str,
-               group_id: str | None = None) -> dict[str, Any]:
+               group_id: str | None = None, ts: int | None = None) -> dict[str, Any]:
     """Return a file message event (content is served by the messenger under ``message_id``)."""
-    event = base_event("message", user_id=user_id, group_id=group_id)
+    event = base_event("message", user_id=user_id, group_id=group_id, ts=ts)
     event["replyToken"] = f"rt{_next():030d}"
     event["message"] = {"type": "file", "id": message_id, "fileName": file_name, "fileSize": size}
     return event

@@ -65,11 +65,12 @@ def say(webhook: Webhook, text: str, who: int | str, ts: int, group: bool = True
 
 
 def send_file(webhook: Webhook, messenger: FakeMessenger, data: bytes, name: str, who: str = HOST_ID,
-              group_id: str | None = None) -> None:
-    """Send a file message whose content the fake data API serves."""
+              group_id: str | None = None, ts: int | None = None) -> None:
+    """Send a file message whose content the fake data API serves (sent now, or at ``ts``)."""
     message_id = f"9{len(messenger.contents):017d}"
     messenger.contents[message_id] = data
-    assert webhook.post(body(file_event(message_id, name, len(data), user_id=who, group_id=group_id))).status_code == 200
+    event = file_event(message_id, name, len(data), user_id=who, group_id=group_id, ts=ts)
+    assert webhook.post(body(event)).status_code == 200
 
 
 def number(uow: UnitOfWork, n: int) -> int:

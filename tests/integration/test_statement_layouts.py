@@ -32,7 +32,7 @@ def no_payer_layout() -> bytes:
 
 def test_host_names_the_columns_once_and_the_next_file_of_that_layout_reads(
         webhook: Webhook, messenger: FakeMessenger, ordered: None, uow: UnitOfWork) -> None:
-    send_file(webhook, messenger, unknown_layout((date(2026, 12, 3), 540, "12345")), "明細.csv")
+    send_file(webhook, messenger, unknown_layout((date(2026, 12, 3), 540, "12345")), "明細.csv", ts=at(3, 20))
     refusal = last_reply(messenger).text
     assert "C「入金」" in refusal and "F「匯款帳戶資料」" in refusal and "/對帳欄位 存入=C" in refusal
     assert deposits(uow) == 0
@@ -42,7 +42,7 @@ def test_host_names_the_columns_once_and_the_next_file_of_that_layout_reads(
     assert statuses(uow)[member_id(1)] == ("paid", 540, 540)
 
     # The next file of that layout needs nothing more from the host.
-    send_file(webhook, messenger, unknown_layout((date(2026, 12, 4), 400, "22222")), "明細2.csv")
+    send_file(webhook, messenger, unknown_layout((date(2026, 12, 4), 400, "22222")), "明細2.csv", ts=at(4, 20))
     assert "🏦 對帳完成" in last_reply(messenger).text
     assert statuses(uow)[member_id(2)] == ("paid", 400, 400)
     assert deposits(uow) == 2
@@ -51,26 +51,26 @@ def test_host_names_the_columns_once_and_the_next_file_of_that_layout_reads(
 def test_a_wrong_mapping_says_what_is_still_wrong_and_remembers_nothing(
         webhook: Webhook, messenger: FakeMessenger, ordered: None, uow: UnitOfWork) -> None:
     data = unknown_layout((date(2026, 12, 3), 540, "12345"))
-    send_file(webhook, messenger, data, "明細.csv")
+    send_file(webhook, messenger, data, "明細.csv", ts=at(3, 20))
     say(webhook, "/對帳欄位 存入=Q", HOST_ID, at(3, 21), group=False)
     assert "沒有「Q」這一欄" in last_reply(messenger).text
     say(webhook, "/對帳欄位 帳號=F", HOST_ID, at(3, 21), group=False)
     assert "照這樣指定還是讀不懂" in last_reply(messenger).text
-    send_file(webhook, messenger, data, "明細.csv")  # nothing was remembered: still refused
+    send_file(webhook, messenger, data, "明細.csv", ts=at(3, 22))  # nothing was remembered: still refused
     assert "/對帳欄位 存入=C" in last_reply(messenger).text
     assert deposits(uow) == 0
 
 
 def test_a_file_without_payer_accounts_asks_before_importing(
         webhook: Webhook, messenger: FakeMessenger, ordered: None, uow: UnitOfWork) -> None:
-    send_file(webhook, messenger, no_payer_layout(), "明細.csv")
+    send_file(webhook, messenger, no_payer_layout(), "明細.csv", ts=at(3, 20))
     asked = last_reply(messenger).text
     assert "看不到匯款人的帳號" in asked and "/對帳欄位 沒有帳號" in asked
     assert deposits(uow) == 0
     say(webhook, "/對帳欄位 沒有帳號", HOST_ID, at(3, 21), group=False)
     assert "🏦 對帳完成" in last_reply(messenger).text and "需要你決定" in last_reply(messenger).text
     assert deposits(uow) == 2
-    send_file(webhook, messenger, no_payer_layout(), "明細.csv")  # known now: imported at once, nothing twice
+    send_file(webhook, messenger, no_payer_layout(), "明細.csv", ts=at(3, 22))  # known now: imported at once, nothing twice
     assert "2 筆之前匯入過" in last_reply(messenger).text
 
 
