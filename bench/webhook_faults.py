@@ -145,7 +145,7 @@ class PushGate:
 
 def reminder_crash(args: argparse.Namespace, workdir: Path) -> bool:
     """Kill ``groupbuy scheduler tick`` while its first push is in flight; a re-run must deliver each once."""
-    from bot.db import UnitOfWork, make_engine, upgrade
+    from infra.db import UnitOfWork, make_engine, upgrade
     from models import ReminderSent
     from services import reminders
     from tests.factories.orders import add_campaign, add_member, add_order

@@ -6,12 +6,12 @@ import logging
 
 from flask import Flask
 
-from bot.config import Settings
-from bot.courier import Courier
-from bot.db import is_sqlite_file, make_engine
-from bot.messenger import LineMessenger, Messenger
 from bot.processor import EventProcessor
 from bot.runtime import Runtime
+from infra.config import Settings
+from infra.courier import Courier
+from infra.db import is_sqlite_file, make_engine
+from infra.messenger import LineMessenger, Messenger
 
 
 def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> Flask:

@@ -12,10 +12,10 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.db import upgrade
 from bot.fakeline import FakeLineServer
 from bot.simulator import DEMO_HOST_ID, build_simulator_server
+from infra.config import Settings
+from infra.db import upgrade
 
 log = logging.getLogger(__name__)
 DEMO_SECRET = "demo-channel-secret-not-for-production"

@@ -10,15 +10,15 @@ from collections.abc import Callable
 from linebot.v3.webhooks import Event
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
-from bot.courier import Courier
-from bot.db import UnitOfWork
-from bot.messenger import LineError, Messenger
 from handlers import dispatch
 from handlers.batch_confirm import ConfirmationBatch
 from handlers.context import EventContext, Outgoing
+from infra import inbox
+from infra.config import Settings
+from infra.courier import Courier
+from infra.db import UnitOfWork
+from infra.messenger import LineError, Messenger
 from models.base import utcnow
-from services import inbox
 
 log = logging.getLogger(__name__)
 

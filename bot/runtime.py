@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from bot.checkpoint import Checkpointer
-from bot.config import Settings
-from bot.inbox_store import InboxStore
-from bot.messenger import Messenger
 from bot.processor import EventProcessor, InboxWorker
-from bot.traffic import Traffic, traffic_path
+from infra.checkpoint import Checkpointer
+from infra.config import Settings
+from infra.inbox_store import InboxStore
+from infra.messenger import Messenger
+from infra.traffic import Traffic, traffic_path
 
 MAX_DEFER_S = 1.0  # longest an event waits for webhook traffic to pause (a burst that never pauses still moves)
 MAX_LAG_S = 10.0  # once events wait this long in the inbox, apply them at full speed whatever the traffic
@@ -25,7 +25,7 @@ class Runtime:
     engine: Engine
     messenger: Messenger
     processor: EventProcessor
-    background_checkpoints: bool = False  # SQLite: WAL checkpoints on a thread of their own (bot.checkpoint)
+    background_checkpoints: bool = False  # SQLite: WAL checkpoints on a thread of their own (infra.checkpoint)
     worker: InboxWorker = field(init=False)
     inbox: InboxStore = field(init=False)
     traffic: Traffic = field(init=False)

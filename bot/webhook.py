@@ -11,9 +11,9 @@ from flask import request as flask_request
 from flask.typing import ResponseReturnValue
 from linebot.v3.webhook import SignatureValidator
 
-from bot.db import ping
-from bot.group_commit import StoreFailed, StoreTimeout
 from bot.runtime import Runtime
+from infra.db import ping
+from infra.group_commit import StoreFailed, StoreTimeout
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

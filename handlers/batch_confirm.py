@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot.db import UnitOfWork
-from bot.messages import Text
-from bot.messenger import LineError, Messenger
 from handlers import order_messages as say
+from infra.db import UnitOfWork
+from infra.messages import Text
+from infra.messenger import LineError, Messenger
 from models import Campaign
 from services import order_book
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.config import Settings
-from bot.db import UnitOfWork
-from bot.messages import Message
-from bot.messenger import Messenger
+from infra.config import Settings
+from infra.db import UnitOfWork
+from infra.messages import Message
+from infra.messenger import Messenger
 
 
 @dataclass

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.messages import Text
+from handlers.commands import survey
 from handlers.context import EventContext
+from infra.messages import Text
 from services import directory
+
+# After a follow is recorded, each greeter may answer instead of the default welcome (True: it replied).
+FOLLOW_GREETERS: tuple[Callable[[EventContext], bool], ...] = (survey.greet_follower,)
 
 
 def handle_join(ctx: EventContext) -> None:
@@ -58,8 +62,8 @@ def handle_follow(ctx: EventContext) -> None:
     member = directory.ensure_member(ctx.uow, ctx.user_id)
     member.is_friend = True
     ctx.uow.session.add(member)
-    for hook in FOLLOW_HOOKS:
-        if hook(ctx):
+    for greet in FOLLOW_GREETERS:
+        if greet(ctx):
             return
     ctx.reply(Text("謝謝你加我好友！之後訂單、匯款和到貨提醒都會在這裡通知你。輸入 /說明 看看我能做什麼。"))
 
@@ -73,6 +77,3 @@ def handle_unfollow(ctx: EventContext) -> None:
         member.is_friend = False
         ctx.uow.session.add(member)
 
-
-# Hooks run after a follow is recorded (e.g. the onboarding survey); True = it replied already.
-FOLLOW_HOOKS: list[Callable[[EventContext], bool]] = []

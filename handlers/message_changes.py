@@ -1,16 +1,15 @@
-"""``unsend`` (收回) and ``messageEdited``: later layers undo or redo what a message did."""
+"""``unsend`` (收回) and ``messageEdited``: what a message did is withdrawn, or follows the new text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from handlers.commands import ordering
 from handlers.context import EventContext
 
-# Each hook gets the context and the message id; the orders layer registers here.
-UnsendHook = Callable[[EventContext, str], None]
-EditHook = Callable[[EventContext, str, str], None]
-UNSEND_HOOKS: list[UnsendHook] = []
-EDIT_HOOKS: list[EditHook] = []
+# What follows a withdrawn message (context, message id) and an edited one (context, message id, new text).
+UNSEND_HANDLERS: tuple[Callable[[EventContext, str], None], ...] = (ordering.withdraw_unsent,)
+EDIT_HANDLERS: tuple[Callable[[EventContext, str, str], None], ...] = (ordering.follow_edit,)
 
 
 def handle_unsend(ctx: EventContext) -> None:
@@ -18,7 +17,7 @@ def handle_unsend(ctx: EventContext) -> None:
     message_id = getattr(ctx.event.unsend, "message_id", None)
     if not message_id:
         return
-    for hook in UNSEND_HOOKS:
+    for hook in UNSEND_HANDLERS:
         hook(ctx, message_id)
 
 
@@ -28,5 +27,5 @@ def handle_edited(ctx: EventContext) -> None:
     text = getattr(message, "text", None)
     if not getattr(message, "id", None) or text is None:
         return
-    for hook in EDIT_HOOKS:
+    for hook in EDIT_HANDLERS:
         hook(ctx, message.id, text)

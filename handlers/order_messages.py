@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import QuickReply, Text
+from infra.messages import QuickReply, Text
 from models import Campaign, Item
 from services.order_book import ItemState, ItemTotals, amount_due
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.messages import QuickReply, Text
+from infra.messages import QuickReply, Text
 from models import BankTransaction, PaymentClaim
 from parsers.statement import Statement
 from parsers.statement_errors import letter

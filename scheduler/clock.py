@@ -7,7 +7,7 @@ import logging
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.config import Settings
+from infra.config import Settings
 from scheduler import jobs
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.config import Settings
-from bot.db import make_engine
-from bot.messenger import LineMessenger, Messenger
+from infra.config import Settings
+from infra.db import make_engine
+from infra.messenger import LineMessenger, Messenger
 from models.base import utcnow
 from services import reminders
 from services.reminders import TickReport

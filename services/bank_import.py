@@ -10,7 +10,7 @@ from datetime import date, datetime, tzinfo
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import BankTransaction, Member, PaymentClaim, StatementImport
 from parsers.statement import Statement
 from services import payments

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import and_, col, or_, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Campaign, Group, Item
 from parsers.announcement import Announcement
 from services.errors import DomainError, NoOpenCampaign

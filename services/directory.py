@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Group, GroupMember, Member
 from models.base import utcnow
 

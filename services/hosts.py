@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.db import UnitOfWork
+from infra.config import Settings
+from infra.db import UnitOfWork
 from models import Host
 
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
-from bot.messages import QuickReply
+from infra.db import UnitOfWork
+from infra.messages import QuickReply
 from models import Campaign, GroupMember, Item, Member
 from services import campaigns, refill_model, tags
 from services.purchases import Purchase, purchases

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Campaign, Item, Member, OrderChange, OrderLine, OrderRequest
 from parsers.comment import Intent
 from services import order_requests

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
 from services.campaigns import items_of
 from services.tabular import to_csv, to_json, to_xlsx

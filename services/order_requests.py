@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import OrderRequest
 from models.base import utcnow
 from parsers.comment import Action, Intent

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import BankTransaction, Member
 from services import bank_import, directory, payments
 from services.payments import Account

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import BankTransaction, Campaign, Member, OrderLine, PaymentClaim, Setting
 from services import order_book
 from services.errors import DomainError

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Member
 from models.base import utcnow
 from services.purchases import TAIPEI, Purchase, purchases

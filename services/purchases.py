@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Campaign, Item, OrderLine
 
 TAIPEI = ZoneInfo("Asia/Taipei")

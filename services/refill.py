@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Member
 from services import refill_model
 from services.purchases import Purchase, purchases

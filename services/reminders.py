@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.config import Settings
-from bot.db import UnitOfWork
-from bot.messages import QuickReply, Text
-from bot.messenger import LineError, Messenger
+from infra.config import Settings
+from infra.db import UnitOfWork
+from infra.messages import QuickReply, Text
+from infra.messenger import LineError, Messenger
 from models import Host, Member, ReminderSent, Setting
 from services import directory, lifecycle
 from services.errors import DomainError

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import HeldStatement, StatementLayout
 from parsers.statement import MissingColumns, Statement, StatementError, parse_statement
 from parsers.statement_mapping import MappingError, parse_mapping

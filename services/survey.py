@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Member, MemberTag, SurveyAnswer
 from models.base import utcnow
 from services.survey_questions import BY_KEY, QUESTIONS, SKIP, Question, describe, next_question, parse_answer, tag_for

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Member, MemberTag
 from services.errors import DomainError
 

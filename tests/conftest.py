@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.app import create_app
-from bot.config import Settings
-from bot.db import UnitOfWork, make_engine, upgrade
+from infra.config import Settings
+from infra.db import UnitOfWork, make_engine, upgrade
 from tests.factories.webhook import HOST_ID, sign
 from tests.fakes import FakeMessenger
 

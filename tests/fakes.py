@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.messages import Message, Text
-from bot.messenger import LineError, Quota
+from infra.messages import Message, Text
+from infra.messenger import LineError, Quota
 
 
 @dataclass

@@ -19,8 +19,8 @@ import click
 @click.option("--open/--no-open", "open_browser", default=False, help="Open the simulator in a browser.")
 def demo(port: int, bot_port: int, data_dir: str, open_browser: bool) -> None:
     """Run the bot on SQLite with the built-in LINE simulator; open the printed URL and chat."""
-    from bot.config import normalize_database_url
     from bot.demo import Demo, default_database_url
+    from infra.config import normalize_database_url
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = os.environ.get("DATABASE_URL", "").strip()

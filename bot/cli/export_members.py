@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.cli.export import format_option, write_output
 from bot.cli.uow import cli_uow
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Member
 from services import profiles, tabular, tags
 from services.purchases import TAIPEI

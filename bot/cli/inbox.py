@@ -7,8 +7,8 @@ import json
 import click
 
 from bot.cli.uow import cli_uow
+from infra import inbox
 from models import WebhookEvent
-from services import inbox
 
 SHOWN = 20  # failed events listed
 

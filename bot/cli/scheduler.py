@@ -7,8 +7,8 @@ from datetime import datetime
 
 import click
 
-from bot.config import ConfigError, Settings
-from bot.messenger import LineMessenger
+from infra.config import ConfigError, Settings
+from infra.messenger import LineMessenger
 from models.base import utcnow
 
 

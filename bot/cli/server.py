@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot.config import ConfigError, Settings
+from infra.config import ConfigError, Settings
 
 
 def load_settings() -> Settings:
@@ -27,7 +27,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply database migrations (creates the SQLite file if needed)."""
-    from bot.db import upgrade
+    from infra.db import upgrade
 
     url = database_url_from_env()
     upgrade(url, revision)
@@ -36,7 +36,7 @@ def db_upgrade(revision: str) -> None:
 
 def database_url_from_env() -> str:
     """Return DATABASE_URL (normalised) or the default SQLite file."""
-    from bot.config import normalize_database_url
+    from infra.config import normalize_database_url
 
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
@@ -51,7 +51,7 @@ def database_url_from_env() -> str:
 def serve(host: str, port: int, workers: int | None) -> None:
     """Migrate the database, then run the bot under gunicorn (as the Procfile's web: line does)."""
     load_settings()  # fail fast with a clear message before forking workers
-    from bot.db import upgrade
+    from infra.db import upgrade
 
     upgrade(database_url_from_env())
     env = dict(os.environ, GROUPBUY_BIND=f"{host}:{port}")

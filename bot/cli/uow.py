@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bot.db import UnitOfWork, make_engine
+from infra.db import UnitOfWork, make_engine
 
 
 @contextmanager

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.messages import Text
 from handlers.context import EventContext
+from infra.messages import Text
 
 log = logging.getLogger(__name__)
 

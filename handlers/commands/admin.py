@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.messages import Text
 from handlers.commands import command
 from handlers.context import EventContext
+from infra.messages import Text
 from services import hosts
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.messages import Text
 from handlers import order_messages as say
 from handlers.commands import command
 from handlers.context import EventContext
+from infra.messages import Text
 from models import Campaign, Group, Member
 from parsers.announcement import AnnouncementError, parse_announcement
 from services import campaigns, directory, order_book, reminders
+from services.download_links import orders_link
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,6 @@ def settings_command(ctx: EventContext, args: str) -> None:
 @command("/匯出", host_only=True, summary="出貨單（Excel）下載連結，24 小時有效", usage="[團號]")
 def export_link(ctx: EventContext, args: str) -> None:
     """Reply with a signed link to the campaign's XLSX shipping list."""
-    from bot.downloads import orders_link
-
     group = group_or_refuse(ctx)
     campaign = picked(ctx, group, args, include_closed=True) if group else None
     if campaign is None:

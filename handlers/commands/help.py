@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.messages import Text
 from handlers.commands import COMMANDS, KEYWORDS, command
 from handlers.context import EventContext
+from infra.messages import Text
 
 
 @command("/說明", host_only=False, summary="顯示這份說明", aliases=("/help", "/幫助"))

@@ -6,11 +6,11 @@ import logging
 import re
 from functools import partial
 
-from bot.messages import QuickReply, Text
 from handlers.commands import command
 from handlers.commands.admin import mentioned_user_ids
 from handlers.context import EventContext
-from handlers.text import interpreter, refresh_name
+from handlers.senders import refresh_name
+from infra.messages import QuickReply, Text
 from models import Member
 from services import directory, tags
 from services.errors import DomainError
@@ -120,7 +120,6 @@ def decide(ctx: EventContext, words: list[str], *, accept: bool) -> None:
     ctx.reply(Text(("✅ 已接受：\n" if accept else "已略過（之後不會再建議）：\n") + "\n".join(lines)))
 
 
-@interpreter(5)
 def watch_for_care_phrases(ctx: EventContext, text: str) -> bool:
     """Record tag proposals from what members say; never handles the text."""
     if ctx.user_id is None or not tags.care_tags(text) or ctx.is_host:

@@ -6,12 +6,12 @@ import re
 
 from sqlmodel import col, select
 
-from bot.messages import QuickReply, Text
 from handlers.commands import command
 from handlers.commands.admin import mentioned_user_ids
 from handlers.commands.member_tags import words_without_mentions
 from handlers.commands.profile_card import profile_card
 from handlers.context import EventContext
+from infra.messages import QuickReply, Text
 from models import Member
 from services import directory, profiles, tags
 from services.errors import DomainError

@@ -8,13 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.messages import QuickReply, Text
 from handlers import order_messages as say
 from handlers.batch_confirm import Pending
 from handlers.commands import keyword
 from handlers.context import EventContext
-from handlers.message_changes import EDIT_HOOKS, UNSEND_HOOKS
-from handlers.text import interpreter
+from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
 from services import campaigns, directory, order_book, survey
@@ -35,7 +33,6 @@ class Reading:
     result: CommentResult
 
 
-@interpreter(30)
 def take_order(ctx: EventContext, text: str) -> bool:
     """Turn a group comment into order changes; False when it is not about an order."""
     if not ctx.is_group or ctx.user_id is None:
@@ -199,8 +196,6 @@ def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
         announce_promotions(ctx, reverted, promotions)
 
 
-UNSEND_HOOKS.append(withdraw_unsent)
-EDIT_HOOKS.append(follow_edit)
 
 
 @keyword("我的訂單", "查訂單", summary="查看你在進行中的團訂了什麼、要付多少")

@@ -6,14 +6,12 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from bot.messages import Text
-from bot.messenger import LineError
 from handlers import payment_messages as say
 from handlers.commands import command
 from handlers.commands.ordering import reply_quoting
 from handlers.context import EventContext
-from handlers.files import FILE_HOOKS
-from handlers.text import interpreter
+from infra.messages import Text
+from infra.messenger import LineError
 from parsers.payment import parse_payment
 from parsers.statement import MissingColumns, StatementError
 from parsers.statement_mapping import USAGE
@@ -27,7 +25,6 @@ MAX_STATEMENT_BYTES = MAX_BYTES
 Sub = Callable[[EventContext, list[str]], None]
 
 
-@interpreter(20)
 def claim_payment(ctx: EventContext, text: str) -> bool:
     """Record a member's transfer report and tell them what is still due; False when it is not one."""
     result = parse_payment(text)
@@ -123,8 +120,6 @@ def teach_columns(ctx: EventContext, args: str) -> None:
         return
     _import(ctx, read, waiting.data, waiting.filename)
 
-
-FILE_HOOKS.append(take_statement)
 
 
 def notify_settled(ctx: EventContext, run: Run, *, skip: int | None = None) -> None:

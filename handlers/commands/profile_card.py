@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.messages import Flex
+from infra.messages import Flex
 from models import Member
 from services.profiles import Profile
 from services.purchases import TAIPEI

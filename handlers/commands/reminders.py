@@ -7,12 +7,11 @@ import re
 
 from sqlmodel import col, select
 
-from bot.messages import QuickReply, Text
 from handlers import order_messages as say
 from handlers.commands import command
 from handlers.context import EventContext
 from handlers.postback import postback
-from handlers.text import interpreter
+from infra.messages import QuickReply, Text
 from models import Campaign, Member, OrderChange, ReminderSent
 from parsers.comment import Intent
 from services import campaigns, directory, order_book, reminders
@@ -132,7 +131,6 @@ def _applied(ctx: EventContext, row: ReminderSent) -> bool:
     return ctx.uow.session.exec(stmt).first() is not None
 
 
-@interpreter(15)
 def nps_answer(ctx: EventContext, text: str) -> bool:
     """Take a 0–10 answer (``推薦分數 9`` / ``NPS 9``) to the latest NPS question in the 1:1 chat."""
     match = NPS_TEXT.match(text)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from bot.messages import QuickReply, Text
 from handlers.commands import keyword
 from handlers.context import EventContext
-from handlers.lifecycle import FOLLOW_HOOKS
 from handlers.postback import postback
-from handlers.text import interpreter
+from infra.messages import QuickReply, Text
 from models import Member
 from services import directory, survey
 from services.survey_questions import BY_KEY, SKIP, Question, describe
@@ -44,7 +42,6 @@ def greet_follower(ctx: EventContext) -> bool:
     return True
 
 
-FOLLOW_HOOKS.append(greet_follower)
 
 
 @keyword("問卷", "填問卷", "重填問卷", summary="（私訊我）回答 3 個小問題，讓補貨提醒更貼心")
@@ -113,7 +110,6 @@ def record_answer(ctx: EventContext, member: Member, value: str) -> None:
     ctx.reply(Text(f"{ack}\n🎉 問卷完成，謝謝你！\n{summary}\n輸入「我的資料」隨時查看，想修改就輸入「問卷」。"))
 
 
-@interpreter(10)
 def answer_by_text(ctx: EventContext, text: str) -> bool:
     """Take a tapped or typed answer to the pending question in the 1:1 chat."""
     member = _pending_member(ctx)
@@ -124,7 +120,6 @@ def answer_by_text(ctx: EventContext, text: str) -> bool:
     return True
 
 
-@interpreter(90)
 def ask_again(ctx: EventContext, text: str) -> bool:
     """When nothing else understood a 1:1 text during the survey, ask the question again."""
     member = _pending_member(ctx)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Campaign, Item, Member, OrderLine
 from services import directory
 from services.purchases import TAIPEI

@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.checkpoint import Checkpointer
-from bot.config import Settings
-from bot.db import make_engine, upgrade
-from bot.traffic import Traffic
+from infra.checkpoint import Checkpointer
+from infra.config import Settings
+from infra.db import make_engine, upgrade
+from infra.traffic import Traffic
 from tests.fakes import FakeMessenger
 
 ROWS = 600  # with a 4 KB payload each, well past SQLite's default 1,000-page checkpoint

@@ -12,12 +12,12 @@ from sqlmodel import select
 
 from bot import processor as processor_module
 from bot.cli import cli
-from bot.config import Settings
-from bot.db import UnitOfWork
 from bot.processor import EventProcessor
 from handlers.context import EventContext
+from infra import inbox
+from infra.config import Settings
+from infra.db import UnitOfWork
 from models import OrderLine, WebhookEvent
-from services import inbox
 from tests.factories.campaigns import HOTPOT, at
 from tests.factories.webhook import HOST_ID, member_id, text_event
 from tests.fakes import FakeMessenger

@@ -11,13 +11,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from bot import inbox_store
-from bot.db import UnitOfWork
-from bot.inbox_store import InboxStore
 from bot.runtime import MAX_DEFER_S, MAX_LAG_S, Runtime
-from bot.writer_lock import writer_lock_for
+from infra import inbox, inbox_store
+from infra.db import UnitOfWork
+from infra.inbox_store import InboxStore
+from infra.writer_lock import writer_lock_for
 from models import WebhookEvent
-from services import inbox
 from tests.factories.webhook import member_id, text_event
 
 

@@ -6,8 +6,8 @@ import re
 
 from sqlmodel import select
 
-from bot.db import UnitOfWork
-from bot.messages import Text
+from infra.db import UnitOfWork
+from infra.messages import Text
 from models import Member, MemberTag
 from tests.conftest import Webhook
 from tests.factories.webhook import GROUP_ID, HOST_ID, body, member_id, text_event

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from bot.db import alembic_config, make_engine, upgrade
+from infra.db import alembic_config, make_engine, upgrade
 
 
 def schema_differences(url: str) -> list[object]:

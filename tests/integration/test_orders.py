@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from sqlmodel import col, select
 
 from bot.cli import cli
-from bot.db import UnitOfWork
-from bot.messages import Text
+from infra.db import UnitOfWork
+from infra.messages import Text
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
 from parsers.comment import Intent
 from services import directory, order_book, order_requests
@@ -510,7 +510,7 @@ def test_export_link_serves_the_shipping_list_and_refuses_tampering(
     import dataclasses
     import re
 
-    from bot.downloads import orders_link
+    from services.download_links import orders_link
 
     say(webhook, "/匯出", HOST_ID, at(2, 10))
     assert "groupbuy export orders --campaign 1" in last_reply(messenger).text  # no public URL configured

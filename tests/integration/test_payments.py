@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.cli import cli
-from bot.db import UnitOfWork
-from bot.messages import Text
+from infra.db import UnitOfWork
+from infra.messages import Text
 from models import BankTransaction
 from services import directory
 from services.payment_report import payment_rows

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from flask import Flask
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.courier import Courier
-from bot.db import UnitOfWork
-from bot.messages import Message
 from bot.processor import EventProcessor
+from infra.config import Settings
+from infra.courier import Courier
+from infra.db import UnitOfWork
+from infra.messages import Message
 from models import WebhookEvent
 from tests.factories.campaigns import HOTPOT, at
 from tests.factories.webhook import HOST_ID, member_id, text_event

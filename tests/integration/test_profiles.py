@@ -14,9 +14,9 @@ from linebot.v3.messaging import ReplyMessageRequest
 from openpyxl import load_workbook
 
 from bot.cli import cli
-from bot.db import UnitOfWork
-from bot.messages import Flex, Text
-from bot.messenger import to_sdk
+from infra.db import UnitOfWork
+from infra.messages import Flex, Text
+from infra.messenger import to_sdk
 from services import profiles, purchases
 from services.segments import Rfm
 from tests.conftest import Webhook

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.config import Settings
-from bot.db import UnitOfWork, make_engine
-from bot.messages import Message, Text
-from bot.messenger import LineError, Quota
+from infra.config import Settings
+from infra.db import UnitOfWork, make_engine
+from infra.messages import Message, Text
+from infra.messenger import LineError, Quota
 from models import Member, OrderLine, ReminderSent, SurveyAnswer
 from scheduler.jobs import tick
 from services import refill, reminders, tags

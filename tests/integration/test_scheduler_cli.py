@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.cli import cli
-from bot.config import Settings
-from bot.db import UnitOfWork, make_engine
 from bot.fakeline import FakeLinePlatform, FakeLineServer
-from bot.messenger import LineMessenger
+from infra.config import Settings
+from infra.db import UnitOfWork, make_engine
+from infra.messenger import LineMessenger
 from models import ReminderSent
 from scheduler import clock, jobs
 from tests.conftest import SECRET, TOKEN

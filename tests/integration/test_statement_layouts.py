@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
 from tests.factories.webhook import HOST_ID, member_id

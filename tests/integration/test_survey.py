@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.db import UnitOfWork
-from bot.messages import Text
+from infra.db import UnitOfWork
+from infra.messages import Text
 from models import Member, MemberTag, SurveyAnswer
 from models.base import utcnow
 from services import survey

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import Group, Member, WebhookEvent
 from tests.conftest import Webhook
 from tests.factories.webhook import GROUP_ID, HOST_ID, body, member_id, sign, text_event

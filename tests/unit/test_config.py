@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.config import LINE_API_DEFAULT, ConfigError, Settings
+from infra.config import LINE_API_DEFAULT, ConfigError, Settings
 
 GOOD = {"LINE_CHANNEL_SECRET": "0123456789abcdef", "LINE_CHANNEL_ACCESS_TOKEN": "tok-0123456789"}
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.courier import Courier
+from infra.courier import Courier
 
 
 def test_tasks_run_in_submission_order_on_another_thread() -> None:

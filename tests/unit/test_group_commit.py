@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.group_commit import GroupCommit, StoreFailed, StoreTimeout
+from infra.group_commit import GroupCommit, StoreFailed, StoreTimeout
 
 
 class Recorder:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.traffic import Traffic, traffic_path
+from infra.traffic import Traffic, traffic_path
 
 
 def test_no_traffic_is_quiet_at_once() -> None:

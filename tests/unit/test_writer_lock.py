@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.writer_lock import BACKGROUND_YIELD_S, WriterLock
+from infra.writer_lock import BACKGROUND_YIELD_S, WriterLock
 
 
 def test_an_urgent_writer_goes_before_a_background_writer_already_waiting(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging import QuickReply as SdkQuickReply
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from bot.messages import Flex, Message, QuickReply, Text
+from infra.messages import Flex, Message, QuickReply, Text
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.engine import Connection, Dialect
 
-from bot.db import UnitOfWork
+from infra.db import UnitOfWork
 from models import WebhookEvent
 from models.base import utcnow
 

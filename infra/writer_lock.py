@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from bot import forks
+from infra import forks
 
 BACKGROUND_YIELD_S = 0.05
 

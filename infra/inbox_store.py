@@ -1,6 +1,6 @@
 """The webhook's write path: store each body's events once, concurrent requests sharing a transaction.
 
-Requests of one process go through :class:`~bot.group_commit.GroupCommit`: one leader writes for everyone queued
+Requests of one process go through :class:`~infra.group_commit.GroupCommit`: one leader writes for everyone queued
 behind it. The leaders keep one database connection between their transactions: checking one out of the pool per
 request costs more than the insert (on PostgreSQL the pool's liveness ping is a round trip of its own). A
 connection that sat unused for ``RECHECK_AFTER_S`` goes back to the pool first and is checked out again, so the
@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from bot.db import give_write_lock, take_write_lock
-from bot.group_commit import GroupCommit
-from services import inbox
+from infra import inbox
+from infra.db import give_write_lock, take_write_lock
+from infra.group_commit import GroupCommit
 
 RECHECK_AFTER_S = 1.0  # a connection idle this long is handed back and checked out (and pinged) again
 
@@ -62,7 +62,7 @@ class InboxStore:
         try:
             if not self._sqlite:
                 return inbox.insert_bodies(conn, bodies)
-            # SQLite: an urgent writer (bot.writer_lock) that waits at most budget_s for the write lock.
+            # SQLite: an urgent writer (infra.writer_lock) that waits at most budget_s for the write lock.
             dbapi_conn = conn.connection.dbapi_connection
             take_write_lock(dbapi_conn, budget_s, "urgent")
             try:
@@ -78,7 +78,7 @@ class InboxStore:
             self._give_back()
         if self._conn is None:
             conn = self.engine.connect()
-            # SQLite's driver connections already run without an implicit transaction (bot.db).
+            # SQLite's driver connections already run without an implicit transaction (infra.db).
             self._conn = conn if self._sqlite else conn.execution_options(isolation_level="AUTOCOMMIT")
         self._idle_since = float("inf")  # in use until the group commit goes idle
         return self._conn

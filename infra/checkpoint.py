@@ -2,7 +2,7 @@
 
 SQLite appends every commit to the write-ahead log and, by default, the commit that takes the log past 1,000 pages
 copies it back into the database file (and syncs both) before it returns. In a web process that commit is usually a
-webhook's, made while it holds the writer lock (:mod:`bot.writer_lock`): every other writer of every process then
+webhook's, made while it holds the writer lock (:mod:`infra.writer_lock`): every other writer of every process then
 waits for the copy, and a burst's CPUs idle. So the web app's connections do not checkpoint on commit
 (``wal_autocheckpoint=0``) and this thread does it instead: a *passive* checkpoint, which neither takes the writer
 lock nor waits for readers or writers, whenever webhook traffic pauses, and at least every ``MAX_DEFER_S`` under a
@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.traffic import Traffic
+from infra.traffic import Traffic
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 0.5  # how often to look

@@ -17,20 +17,20 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from bot import writer_lock
+from infra import writer_lock
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 T = TypeVar("T")
 LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (UnitOfWork can ask for less)
-BUSY_STEP_MS = 100  # SQLite's own wait (for writers outside bot.writer_lock) is cut to what is left, in these steps
+BUSY_STEP_MS = 100  # SQLite's own wait (for writers outside infra.writer_lock) is cut to what is left, in these steps
 
 
 def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
 
     ``checkpoint_in_background``: a SQLite file's connections leave WAL checkpoints to a
-    :class:`~bot.checkpoint.Checkpointer` instead of running one in the commit that fills the log.
+    :class:`~infra.checkpoint.Checkpointer` instead of running one in the commit that fills the log.
     """
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -68,7 +68,7 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front so two transactions never deadlock upgrading read → write;
-        # queue for it first (bot.writer_lock) so it passes from writer to writer without busy-waiting.
+        # queue for it first (infra.writer_lock) so it passes from writer to writer without busy-waiting.
         options = conn.get_execution_options()
         dbapi_conn = conn.connection.dbapi_connection
         take_write_lock(dbapi_conn, float(options.get("lock_timeout_s", LOCK_TIMEOUT_S)),
@@ -81,7 +81,7 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
 
 
 def take_write_lock(dbapi_conn: Any, timeout_s: float, priority: str = "normal") -> None:
-    """Queue for a SQLite connection's writer lock (bot.writer_lock) and bound SQLite's own wait to what is left.
+    """Queue for a SQLite connection's writer lock (infra.writer_lock) and bound SQLite's own wait to what is left.
 
     Raises OperationalError when the lock is not free within ``timeout_s``. Give it back with
     :func:`give_write_lock`, or by committing or rolling back a transaction begun after it.
@@ -113,7 +113,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, lock_priority: str = "normal") -> None:
         self.engine = engine
         # SQLite: give up waiting for the write lock after lock_timeout_s; "urgent" writers (the webhook) go before
-        # "background" ones (event processing) — see bot.writer_lock.
+        # "background" ones (event processing) — see infra.writer_lock.
         self.lock_options: dict[str, Any] = {"lock_priority": lock_priority}
         if lock_timeout_s is not None:
             self.lock_options["lock_timeout_s"] = lock_timeout_s
@@ -173,8 +173,15 @@ def alembic_config(url: str) -> AlembicConfig:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
-    command.upgrade(alembic_config(url), revision)
+    """Apply migrations up to ``revision``, on a connection of this module's engine (the migrations import no infra)."""
+    cfg = alembic_config(url)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:  # commits when the migrations are done
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
 
 
 def ping(engine: Engine) -> bool:

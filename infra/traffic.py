@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
 
-from bot import forks
+from infra import forks
 
 QUIET_S = 0.05  # no webhook for this long: the burst has paused (LINE's deliveries of a burst come back to back)
 POLL_NS = 5_000_000  # shortest sleep between looks

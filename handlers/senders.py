@@ -1,0 +1,40 @@
+"""Who sent a message: make sure the group and member exist, and fetch display names after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.context import EventContext
+from services import directory
+
+log = logging.getLogger(__name__)
+
+
+def remember_sender(ctx: EventContext) -> None:
+    """Make sure the group and the sender exist; fetch the display name after commit if needed."""
+    group = directory.ensure_group(ctx.uow, ctx.group_id) if ctx.group_id else None
+    if ctx.user_id is None:
+        return
+    member = directory.ensure_member(ctx.uow, ctx.user_id, group=group)
+    if directory.needs_name(member):
+        ctx.after_commit.append(lambda: refresh_name(ctx, ctx.user_id or "", ctx.group_id))
+
+
+def refresh_name(ctx: EventContext, user_id: str, group_id: str | None) -> None:
+    """Fetch and cache a display name (group member profile works for non-friends too)."""
+    from infra.messenger import LineError
+
+    try:
+        name = (
+            ctx.messenger.group_member_name(group_id, user_id)
+            if group_id
+            else ctx.messenger.profile_name(user_id)
+        )
+    except LineError as exc:
+        log.warning("could not fetch a display name (LINE status %s)", exc.status)
+        return
+    from infra.db import UnitOfWork
+
+    with UnitOfWork(ctx.uow.engine) as uow:
+        directory.set_name(uow, user_id, name)
+        uow.commit()
