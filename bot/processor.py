@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from handlers import dispatch
 from handlers.batch_confirm import ConfirmationBatch
 from handlers.context import EventContext, Outgoing
+from handlers.files import content_wanted
 from infra import inbox
 from infra.config import Settings
 from infra.courier import Courier
@@ -21,6 +22,7 @@ from infra.messenger import LineError, Messenger
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
+MAX_FETCHED = 4
 
 
 class EventProcessor:
@@ -35,6 +37,7 @@ class EventProcessor:
         self.courier = courier  # sends to LINE after commit on its own thread; None = send before returning
         self.batch = ConfirmationBatch()
         self.lag_s = 0.0  # how long the last event processed had waited in the inbox (0 once the inbox is empty)
+        self._fetched: dict[str, bytes | Exception] = {}  # message id -> content downloaded outside a transaction
 
     def process_next(self) -> bool:
         """Process one pending event; return False when none is pending (then send batched confirmations)."""
@@ -62,25 +65,45 @@ class EventProcessor:
                 inbox.mark_done(uow, row)
                 uow.commit()
                 return True
-            ctx = EventContext(
-                event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at
-            )
-            try:
-                if event is not None:
-                    dispatch(ctx)
-                inbox.mark_done(uow, row)
-                uow.commit()
-            except Exception as exc:
-                uow.rollback()
-                log.exception("handling webhook event %s failed", event_id)
-                # In this unit of work's next transaction: a second one opened meanwhile would wait for the write
-                # lock that this one takes again as soon as it touches the database (SQLite).
-                inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
-                uow.commit()
-                return True
+            wanted = content_wanted(event)
+            if wanted is not None and wanted not in self._fetched:
+                uow.rollback()  # end the transaction: download with none open, then claim this event again
+                fetch = wanted
+            else:
+                fetch = None
+                contents = {wanted: self._fetched.pop(wanted)} if wanted is not None else {}
+                ctx = EventContext(
+                    event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at,
+                    contents=contents,
+                )
+                try:
+                    if event is not None:
+                        dispatch(ctx)
+                    inbox.mark_done(uow, row)
+                    uow.commit()
+                except Exception as exc:
+                    uow.rollback()
+                    log.exception("handling webhook event %s failed", event_id)
+                    # In this unit of work's next transaction: a second one opened meanwhile would wait for the write
+                    # lock that this one takes again as soon as it touches the database (SQLite).
+                    inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
+                    uow.commit()
+                    return True
+        if fetch is not None:
+            self._fetch(fetch)
+            return True
         full = self.batch.add(ctx.batched)
         self._send(lambda: self._after_commit(ctx, full))
         return True
+
+    def _fetch(self, message_id: str) -> None:
+        """Download a message's content for the event that wants it (kept, with any LINE error, for its handler)."""
+        if len(self._fetched) >= MAX_FETCHED:  # left by events another process applied meanwhile
+            self._fetched.clear()
+        try:
+            self._fetched[message_id] = self.messenger.content(message_id)
+        except LineError as exc:
+            self._fetched[message_id] = exc
 
     def _send(self, task: Callable[[], None]) -> None:
         """Run post-commit work (calls to LINE) on the courier, or now when there is none."""

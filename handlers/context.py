@@ -35,6 +35,8 @@ class EventContext:
     outbox: list[Outgoing] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     batched: list[Any] = field(default_factory=list)  # handlers.batch_confirm.Pending, sent in one reply
+    # Message contents downloaded before this event's transaction opened (bytes, or the LineError LINE answered).
+    contents: dict[str, bytes | Exception] = field(default_factory=dict)
 
     @property
     def user_id(self) -> str | None:
@@ -63,6 +65,13 @@ class EventContext:
         from services import hosts
 
         return self.user_id is not None and hosts.is_host(self.uow, self.settings, self.user_id)
+
+    def content(self, message_id: str) -> bytes:
+        """Return a file message's bytes: fetched before the transaction, or (when not) from LINE now."""
+        found = self.contents.get(message_id)
+        if isinstance(found, Exception):
+            raise found
+        return found if found is not None else self.messenger.content(message_id)
 
     def reply(self, *messages: Message) -> None:
         """Queue messages for the event's reply token (merged into one reply call, max five)."""

@@ -23,7 +23,7 @@ class Settings:
     channel_secret: str
     channel_access_token: str
     line_api_base_url: str = LINE_API_DEFAULT
-    database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'groupbuy.db'}")
+    database_url: str = field(default_factory=lambda: default_database_url())
     admins: frozenset[str] = frozenset()
     timezone: str = "Asia/Taipei"
     # "thread": the webhook stores events and a background worker applies them (production);
@@ -55,18 +55,11 @@ class Settings:
         for name, value in (("LINE_CHANNEL_SECRET", secret), ("LINE_CHANNEL_ACCESS_TOKEN", token)):
             if value.lower() in PLACEHOLDER_SECRETS:
                 raise ConfigError(f"{name} is a placeholder ({value!r}); set the real value from LINE Developers.")
-        tz = env.get("GROUPBUY_TIMEZONE", "Asia/Taipei").strip() or "Asia/Taipei"
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"GROUPBUY_TIMEZONE={tz!r} is not a known time zone (e.g. Asia/Taipei).") from exc
+        tz = str(timezone_from_env(env))
         mode = env.get("GROUPBUY_WEBHOOK_MODE", "thread").strip() or "thread"
         if mode not in {"thread", "inline"}:
             raise ConfigError("GROUPBUY_WEBHOOK_MODE must be 'thread' or 'inline'.")
         admins = frozenset(a.strip() for a in env.get("GROUPBUY_ADMINS", "").split(",") if a.strip())
-        kwargs: dict[str, object] = {}
-        if env.get("DATABASE_URL", "").strip():
-            kwargs["database_url"] = normalize_database_url(env["DATABASE_URL"].strip())
         return cls(
             channel_secret=secret,
             channel_access_token=token,
@@ -75,8 +68,33 @@ class Settings:
             timezone=tz,
             webhook_mode=mode,
             public_url=env.get("GROUPBUY_PUBLIC_URL", "").strip().rstrip("/") or None,
-            **kwargs,  # type: ignore[arg-type]
+            database_url=database_url_from_env(env),
         )
+
+
+def default_database_url() -> str:
+    """Return the embedded default: a SQLite file in the working directory."""
+    return f"sqlite:///{Path.cwd() / 'groupbuy.db'}"
+
+
+def database_url_from_env(environ: Mapping[str, str] | None = None, default: str | None = None) -> str:
+    """Return DATABASE_URL (normalised for psycopg 3), or ``default`` (the SQLite file) when it is not set.
+
+    Commands that need no LINE credentials (exports, migrations, the demo) read the database from here.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get("DATABASE_URL", "").strip()
+    return normalize_database_url(url) if url else (default or default_database_url())
+
+
+def timezone_from_env(environ: Mapping[str, str] | None = None) -> ZoneInfo:
+    """Return GROUPBUY_TIMEZONE (Asia/Taipei by default), refusing an unknown zone."""
+    env = os.environ if environ is None else environ
+    name = env.get("GROUPBUY_TIMEZONE", "").strip() or "Asia/Taipei"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"GROUPBUY_TIMEZONE={name!r} is not a known time zone (e.g. Asia/Taipei).") from exc
 
 
 def normalize_database_url(url: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import webbrowser
 from pathlib import Path
@@ -20,11 +19,10 @@ import click
 def demo(port: int, bot_port: int, data_dir: str, open_browser: bool) -> None:
     """Run the bot on SQLite with the built-in LINE simulator; open the printed URL and chat."""
     from bot.demo import Demo, default_database_url
-    from infra.config import normalize_database_url
+    from infra.config import database_url_from_env
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url = os.environ.get("DATABASE_URL", "").strip()
-    database_url = normalize_database_url(url) if url else default_database_url(Path(data_dir))
+    database_url = database_url_from_env(default=default_database_url(Path(data_dir)))
     running = Demo(database_url=database_url, simulator_port=port, bot_port=bot_port)
     simulator_url = running.start()
     click.echo("")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -18,13 +16,17 @@ from bot.cli.uow import cli_uow
 def reconcile(file: Path, campaign_id: int | None) -> None:
     """Match a statement's deposits (CSV, XLSX, XLS or an HTML "Excel" page) to members' transfer claims and print the summary."""
     from handlers import payment_messages as say
+    from infra.config import ConfigError, timezone_from_env
     from models import Campaign
     from models.base import utcnow
     from parsers.statement import StatementError
     from services import bank_import, payment_report, statement_layouts
 
     data = file.read_bytes()
-    tz = ZoneInfo(os.environ.get("GROUPBUY_TIMEZONE", "").strip() or "Asia/Taipei")
+    try:
+        tz = timezone_from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     with cli_uow() as uow:
         try:  # with the column layouts hosts taught in chat (/對帳欄位)
             statement = statement_layouts.read(uow, data, file.name).statement

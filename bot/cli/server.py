@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from infra.config import ConfigError, Settings
+from infra.config import ConfigError, Settings, database_url_from_env
 
 
 def load_settings() -> Settings:
@@ -32,16 +32,6 @@ def db_upgrade(revision: str) -> None:
     url = database_url_from_env()
     upgrade(url, revision)
     click.echo(f"database is at revision {revision}")
-
-
-def database_url_from_env() -> str:
-    """Return DATABASE_URL (normalised) or the default SQLite file."""
-    from infra.config import normalize_database_url
-
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return normalize_database_url(url)
-    return Settings(channel_secret="-", channel_access_token="-").database_url
 
 
 @click.command()

@@ -60,7 +60,7 @@ def take_statement(ctx: EventContext) -> bool:
         ctx.reply(Text(f"檔案太大了（上限 {MAX_BYTES // 1024 // 1024}MB）。請在網路銀行縮短查詢期間，再匯出 CSV 或 Excel 上傳。"))
         return True
     try:
-        data = ctx.messenger.content(message.id)
+        data = ctx.content(message.id)
     except LineError as exc:
         log.warning("downloading a statement failed (LINE status %s)", exc.status)
         ctx.reply(Text("檔案下載失敗（LINE 可能已刪除檔案）。請再傳一次對帳單檔案。"))

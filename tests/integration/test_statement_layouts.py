@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from infra.db import UnitOfWork
 from tests.conftest import Webhook
@@ -94,3 +95,27 @@ def test_pdf_and_screenshots_are_answered_with_what_to_download(webhook: Webhook
     assert "讀不了 PDF" in reply and "國泰世華銀行網路銀行" in reply and "Excel 或 CSV" in reply
     send_file(webhook, messenger, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "screenshot.png")
     assert "讀不了截圖" in last_reply(messenger).text
+
+
+def test_the_file_is_downloaded_with_no_transaction_open(webhook: Webhook, messenger: FakeMessenger, ordered: None,
+                                                         uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> None:
+    writers: list[bool] = []
+    served = messenger.content
+
+    def content(message_id: str) -> bytes:
+        """Serve the file after checking that another writer can commit right now (no write lock is held)."""
+        with UnitOfWork(uow.engine, lock_timeout_s=0.5) as other:
+            other.session.execute(text("UPDATE settings SET value = value WHERE 1 = 0"))
+            if other.engine.dialect.name == "postgresql":
+                idle = other.session.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%'")).scalar_one()
+                assert idle == 0, "a transaction stayed open during the download"
+            other.commit()
+        writers.append(True)
+        return served(message_id)
+
+    monkeypatch.setattr(messenger, "content", content)
+    send_file(webhook, messenger, unknown_layout((date(2026, 12, 3), 540, "12345")), "明細.csv", ts=at(3, 20))
+    assert writers == [True]
+    assert "/對帳欄位 存入=C" in last_reply(messenger).text  # and the event was then applied with the file
