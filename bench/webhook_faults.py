@@ -147,7 +147,7 @@ def reminder_crash(args: argparse.Namespace, workdir: Path) -> bool:
     """Kill ``groupbuy scheduler tick`` while its first push is in flight; a re-run must deliver each once."""
     from infra.db import UnitOfWork, make_engine, upgrade
     from models import ReminderSent
-    from services import reminders
+    from services import reminder_settings
     from tests.factories.orders import add_campaign, add_member, add_order
     from tests.factories.webhook import member_id
 
@@ -167,7 +167,7 @@ def reminder_crash(args: argparse.Namespace, workdir: Path) -> bool:
                     family = {"household_size": 4, "freezer_size": "medium", "meals_per_week": "3-4"}
                     add_order(uow, campaign, add_member(uow, n, f"成員{n}", is_friend=True, **family), {"A": 8, "B": 6})
                 for switch in ("推薦", "熟客", "回購", "小撇步"):
-                    reminders.change_setting(uow, switch, "關")
+                    reminder_settings.change_setting(uow, switch, "關")
                 uow.commit()
             env = {**bot_env(fake.base_url, url), "GROUPBUY_TIMEZONE": "Asia/Taipei"}
             tick = [str(Path(sys.executable).with_name("groupbuy")), "scheduler", "tick", "--now", "2026-03-19T10:00"]

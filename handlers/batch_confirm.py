@@ -13,7 +13,7 @@ from infra.db import UnitOfWork
 from infra.messages import Text
 from infra.messenger import LineError, Messenger
 from models import Campaign
-from services import order_book
+from services import order_views
 
 log = logging.getLogger(__name__)
 MAX_MEMBERS = 10  # a full batch is sent at once
@@ -76,11 +76,11 @@ def render(engine: Engine, batch: list[Pending]) -> list[Text]:
             campaign = uow.session.get(Campaign, p.campaign_id)
             if campaign is None:
                 continue
-            states = order_book.member_state(uow, campaign, p.member_id)
+            states = order_views.member_state(uow, campaign, p.member_id)
             key = f"m{n}"
             mentions[key] = p.user_id
             items = "、".join(say.state_line(s) for s in states) or "已全部取消"
-            lines.append(f"{{{key}}} 第{campaign.id}團：{items}｜{say.money(order_book.amount_due(states))}")
+            lines.append(f"{{{key}}} 第{campaign.id}團：{items}｜{say.money(order_views.amount_due(states))}")
     messages = []
     keys = list(mentions)
     for start in range(0, len(lines), PER_MESSAGE):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from infra.messages import QuickReply, Text
 from models import Campaign, Item
-from services.order_book import ItemState, ItemTotals, amount_due
+from services.order_views import ItemState, ItemTotals, amount_due
 
 WEEKDAYS = "一二三四五六日"
 

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import BankTransaction, Campaign, Member, OrderLine, PaymentClaim, Setting
-from services import order_book
+from services import order_views
 from services.errors import DomainError
 from services.reconcile import ClaimState, PaymentStatus, allocate, status_of
 
@@ -69,8 +69,8 @@ class Account:
 
 def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
     """Return the member's due and received per non-cancelled campaign, oldest first."""
-    campaigns = list(reversed(order_book.campaigns_of_member(uow, member_id)))
-    dues = [(c, order_book.amount_due(order_book.member_state(uow, c, member_id))) for c in campaigns]
+    campaigns = list(reversed(order_views.campaigns_of_member(uow, member_id)))
+    dues = [(c, order_views.amount_due(order_views.member_state(uow, c, member_id))) for c in campaigns]
     pinned: dict[int, int] = defaultdict(int)
     free = 0
     for tx in matched_deposits(uow, member_id):

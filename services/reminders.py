@@ -3,7 +3,8 @@
 A pending row found by a later tick is pushed again with the SAME ``X-Line-Retry-Key``; LINE answers 409 when
 the first push had arrived, and the row is marked sent. Rows pending longer than LINE remembers retry keys are
 given up (``failed``) rather than risk a second copy. Quiet hours, the monthly budget, the 7-day spacing and
-opt-outs are checked here; what is due comes from ``services.lifecycle``.
+opt-outs are checked here; what is due comes from ``services.lifecycle``, the host's settings from
+``services.reminder_settings``; answers to the recommendation question are ``services.nps``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,39 +26,15 @@ from infra.config import Settings
 from infra.db import UnitOfWork
 from infra.messages import QuickReply, Text
 from infra.messenger import LineError, Messenger
-from models import Host, Member, ReminderSent, Setting
+from models import Host, Member, ReminderSent
 from services import directory, lifecycle
-from services.errors import DomainError
-from services.lifecycle import KIND_RANK, Candidate, Switches
+from services.lifecycle import KIND_RANK, Candidate
+from services.reminder_settings import load_settings
 
 log = logging.getLogger(__name__)
-SCOPE = "global"
 SPACING = timedelta(days=7)  # at most one reminder per member per 7 days
 RETRY_KEY_MEMORY = timedelta(hours=20)  # LINE remembers a retry key 24 h; stop retrying well before
 HOST_NOTICE = "budget"
-SWITCH_NAMES = {"補貨": "refill", "小撇步": "tip", "回購": "winback", "熟客": "vip", "推薦": "nps"}
-
-
-class SettingInvalid(DomainError):
-    """A host typed a setting the bot cannot use; the message says how to write it."""
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    """The host's reminder settings (stored in the Setting table)."""
-
-    switches: Switches = field(default_factory=Switches)
-    quiet_start: time = time(21)
-    quiet_end: time = time(9)
-    monthly_budget: int | None = None  # pushes per month (LINE's consumption), None = whatever LINE allows
-
-    def quiet_at(self, now: datetime, tz: ZoneInfo) -> bool:
-        """Return True when ``now`` falls in quiet hours (local time)."""
-        t = now.astimezone(tz).time()
-        start, end = self.quiet_start, self.quiet_end
-        if start == end:
-            return False
-        return start <= t < end if start < end else (t >= start or t < end)
 
 
 @dataclass
@@ -79,88 +56,6 @@ class TickReport:
             return "quiet hours: nothing sent"
         return (f"sent {self.sent}, resent {self.resent}, already delivered {self.already_delivered}, "
                 f"failed {self.failed}, skipped {self.skipped}, deferred {self.deferred}, hosts told {self.hosts_told}")
-
-
-def load_settings(uow: UnitOfWork) -> ReminderSettings:
-    """Return the stored reminder settings (defaults for whatever was never set)."""
-    rows = {s.key: s.value for s in uow.session.exec(select(Setting).where(Setting.scope == SCOPE)).all()}
-    rs = ReminderSettings()
-    switches = rs.switches
-    for value in SWITCH_NAMES.values():
-        if f"reminders.{value}" in rows:
-            switches = replace(switches, **{value: rows[f"reminders.{value}"] == "on"})
-    if "reminders.lead_days" in rows:
-        switches = replace(switches, lead_days=int(rows["reminders.lead_days"]))
-    if "reminders.quiet" in rows:
-        start, end = _parse_quiet(rows["reminders.quiet"])
-        rs = replace(rs, quiet_start=start, quiet_end=end)
-    if rows.get("reminders.budget"):
-        rs = replace(rs, monthly_budget=int(rows["reminders.budget"]))
-    return replace(rs, switches=switches)
-
-
-def change_setting(uow: UnitOfWork, name: str, value: str) -> str:
-    """Change one setting from the host's words (提前 3, 安靜 21-9, 額度 180|不限, 補貨 開|關); return what it is now."""
-    name, value = name.strip(), value.strip()
-    if name == "提前":
-        if not value.isdigit() or not 0 <= int(value) <= 14:
-            raise SettingInvalid("提前天數請寫 0～14 的數字，例如：/提醒 設定 提前 3")
-        _store(uow, "reminders.lead_days", str(int(value)))
-        return f"補貨提醒改為預估吃完前 {int(value)} 天送出。"
-    if name == "安靜":
-        start, end = _parse_quiet(value)
-        _store(uow, "reminders.quiet", f"{start:%H:%M}-{end:%H:%M}")
-        return f"安靜時段改為 {start:%H:%M}～{end:%H:%M}，這段時間不會推播。"
-    if name == "額度":
-        if value in {"不限", "無", "off"}:
-            _store(uow, "reminders.budget", "")
-            return "每月推播額度改為不另設限（以 LINE 方案的剩餘額度為準）。"
-        if not value.isdigit():
-            raise SettingInvalid("額度請寫每月推播則數，例如：/提醒 設定 額度 180（或「不限」）")
-        _store(uow, "reminders.budget", str(int(value)))
-        return f"每月推播額度改為 {int(value)} 則（含其他推播，依 LINE 用量計算）。"
-    if name in SWITCH_NAMES:
-        if value not in {"開", "關"}:
-            raise SettingInvalid(f"請寫「開」或「關」，例如：/提醒 設定 {name} 開")
-        _store(uow, f"reminders.{SWITCH_NAMES[name]}", "on" if value == "開" else "off")
-        return f"「{name}」已{'開啟' if value == '開' else '關閉'}。"
-    raise SettingInvalid("可以設定：提前、安靜、額度、" + "、".join(SWITCH_NAMES) + "。例如：/提醒 設定 安靜 21-9")
-
-
-def describe_settings(rs: ReminderSettings) -> str:
-    """Describe the settings for the host."""
-    sw = rs.switches
-    budget = "不另設限（依 LINE 剩餘額度）" if rs.monthly_budget is None else f"{rs.monthly_budget} 則"
-    onoff = "、".join(f"{label}{'✅' if getattr(sw, key) else '⛔'}" for label, key in SWITCH_NAMES.items())
-    return (
-        f"⏰ 提醒設定\n・提前：預估吃完前 {sw.lead_days} 天\n・安靜時段：{rs.quiet_start:%H:%M}～{rs.quiet_end:%H:%M}\n"
-        f"・每月推播額度：{budget}\n・{onoff}\n"
-        "修改例：/提醒 設定 提前 3｜安靜 21-9｜額度 180｜推薦 關"
-    )
-
-
-def _parse_quiet(text: str) -> tuple[time, time]:
-    parts = text.replace("～", "-").replace("~", "-").replace("到", "-").split("-")
-    try:
-        if len(parts) != 2:
-            raise ValueError(text)
-        start, end = (_clock(p) for p in parts)
-    except ValueError as exc:
-        raise SettingInvalid("安靜時段請寫「開始-結束」，例如：/提醒 設定 安靜 21-9 或 21:30-08:00") from exc
-    return start, end
-
-
-def _clock(text: str) -> time:
-    hour, _, minute = text.strip().partition(":")
-    h = int(hour)
-    return time(0) if h == 24 else time(h, int(minute or 0))
-
-
-def _store(uow: UnitOfWork, key: str, value: str) -> None:
-    row = uow.session.exec(select(Setting).where(Setting.scope == SCOPE, Setting.key == key)).first()
-    row = row or Setting(scope=SCOPE, key=key)
-    row.value = value
-    uow.session.add(row)
 
 
 def run_tick(engine: Engine, settings: Settings, messenger: Messenger, now: datetime) -> TickReport:
@@ -312,7 +207,7 @@ def _mark(row: ReminderSent, status: str, detail: str, *, at: datetime | None = 
     if status == "sent":
         row.sent_at = at
     if detail:
-        data = _detail(row)
+        data = detail_of(row)
         data["note"] = detail
         row.detail = json.dumps(data, ensure_ascii=False)
 
@@ -325,7 +220,8 @@ def _lock_member(uow: UnitOfWork, member_id: int) -> Member | None:
     return uow.session.exec(stmt).first()
 
 
-def _detail(row: ReminderSent) -> dict[str, Any]:
+def detail_of(row: ReminderSent) -> dict[str, Any]:
+    """Return a reminder row's JSON detail (empty when unreadable)."""
     try:
         data = json.loads(row.detail or "{}")
     except ValueError:
@@ -335,7 +231,7 @@ def _detail(row: ReminderSent) -> dict[str, Any]:
 
 def message_of(row: ReminderSent) -> Text:
     """Return the message recorded for a reminder (re-sends send exactly what was recorded)."""
-    data = _detail(row)
+    data = detail_of(row)
     quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2]) for q in data.get("quick", []))
     return Text(str(data.get("text", "")), quick)
 
@@ -399,44 +295,3 @@ def preview(uow: UnitOfWork, settings: Settings, now: datetime, *, days: int = 7
             member = members[c.member_id]
             seen[c.dedupe_key] = Due(directory.label(member), c.kind, max(c.due_at, now), c.reason)
     return sorted(seen.values(), key=lambda d: (d.on, KIND_RANK[d.kind]))
-
-
-def record_nps(uow: UnitOfWork, member: Member, score: int, now: datetime) -> int | None:
-    """Store a 0–10 answer for the member's latest NPS question; return its campaign id (None if none asked)."""
-    from models import SurveyAnswer
-
-    assert member.id is not None
-    row = uow.session.exec(
-        select(ReminderSent)
-        .where(ReminderSent.member_id == member.id, ReminderSent.kind == "nps", ReminderSent.status == "sent",
-               col(ReminderSent.sent_at) > now - timedelta(days=30))
-        .order_by(col(ReminderSent.sent_at).desc())
-    ).first()
-    if row is None:
-        return None
-    data = _detail(row)
-    data["score"] = score
-    row.detail = json.dumps(data, ensure_ascii=False)
-    uow.session.add(row)
-    uow.session.add(SurveyAnswer(member_id=member.id, question="nps", answer=str(score), answered_at=now))
-    campaign = data.get("campaign")
-    return int(campaign) if campaign is not None else None
-
-
-def nps_summary(uow: UnitOfWork, campaign_id: int) -> str | None:
-    """Return a one-line NPS summary for a campaign (None when nobody was asked)."""
-    rows = uow.session.exec(
-        select(ReminderSent).where(ReminderSent.kind == "nps", ReminderSent.status == "sent",
-                                   col(ReminderSent.dedupe_key).like(f"nps:%:{campaign_id}"))
-    ).all()
-    if not rows:
-        return None
-    scores = [int(s) for s in (_detail(r).get("score") for r in rows) if s is not None]
-    if not scores:
-        return f"⭐ 推薦分數：已詢問 {len(rows)} 人，尚無回覆"
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
-    nps = round(100 * (promoters - detractors) / len(scores))
-    return (f"⭐ 推薦分數 NPS {nps:+d}（{len(scores)}/{len(rows)} 人回覆，平均 {sum(scores) / len(scores):.1f} 分；"
-            f"推薦 {promoters}、中立 {len(scores) - promoters - detractors}、批評 {detractors}）")
-

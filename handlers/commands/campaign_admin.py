@@ -10,7 +10,7 @@ from handlers.context import EventContext
 from infra.messages import Text
 from models import Campaign, Group, Member
 from parsers.announcement import AnnouncementError, parse_announcement
-from services import campaigns, directory, order_book, reminders
+from services import campaigns, directory, nps, order_views
 from services.download_links import orders_link
 from services.errors import DomainError
 
@@ -104,11 +104,11 @@ def show_stats(ctx: EventContext, args: str) -> None:
 
 def stats_text(ctx: EventContext, campaign: Campaign) -> str:
     """Return the /統計 text for a campaign."""
-    rows = order_book.totals(ctx.uow, campaign)
-    members = len(order_book.roster(ctx.uow, campaign))
+    rows = order_views.totals(ctx.uow, campaign)
+    members = len(order_views.roster(ctx.uow, campaign))
     text = say.totals_text(campaign, rows, members, ctx.settings.tz)
-    nps = reminders.nps_summary(ctx.uow, campaign.id or 0)
-    return f"{text}\n{nps}" if nps else text
+    score = nps.nps_summary(ctx.uow, campaign.id or 0)
+    return f"{text}\n{score}" if score else text
 
 
 @command("/名單", host_only=True, summary="每位成員訂了什麼、多少錢；或「/名單 標籤:常加班」", usage="[團號|標籤:…|分群:…]")
@@ -120,7 +120,7 @@ def show_roster(ctx: EventContext, args: str) -> None:
     campaign = picked(ctx, group, args, include_closed=True) if group else None
     if campaign is None:
         return
-    book = order_book.roster(ctx.uow, campaign)
+    book = order_views.roster(ctx.uow, campaign)
     if not book:
         ctx.reply(Text(f"第{campaign.id}團【{campaign.title}】還沒有人下單。"))
         return
@@ -129,7 +129,7 @@ def show_roster(ctx: EventContext, args: str) -> None:
         member = ctx.uow.session.get(Member, member_id)
         name = directory.label(member) if member else "?"
         items = "、".join(say.state_line(s) for s in states)
-        lines.append(f"{n}. {name}：{items}｜{say.money(order_book.amount_due(states))}")
+        lines.append(f"{n}. {name}：{items}｜{say.money(order_views.amount_due(states))}")
     ctx.reply(Text("\n".join(lines)))
 
 

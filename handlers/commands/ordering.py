@@ -15,7 +15,7 @@ from handlers.context import EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book, survey
+from services import campaigns, directory, order_book, order_views, survey
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
     if group is not None and group.reply_mode == "batch" and ctx.reply_token and ctx.user_id:
         ctx.batched.append(Pending(group.line_group_id, ctx.reply_token, ctx.user_id, member_id, campaign.id or 0))
         return
-    states = order_book.member_state(ctx.uow, campaign, member_id)
+    states = order_views.member_state(ctx.uow, campaign, member_id)
     if not changed and not states:
         return
     text = say.member_order(campaign, states).text
@@ -207,8 +207,8 @@ def my_orders(ctx: EventContext, _args: str) -> None:
     assert member.id is not None
     group = directory.find_group(ctx.uow, ctx.group_id) if ctx.group_id else None
     found = []
-    for campaign in order_book.campaigns_of_member(ctx.uow, member.id, group_id=group.id if group else None):
-        states = order_book.member_state(ctx.uow, campaign, member.id)
+    for campaign in order_views.campaigns_of_member(ctx.uow, member.id, group_id=group.id if group else None):
+        states = order_views.member_state(ctx.uow, campaign, member.id)
         if states:
             found.append((campaign, states))
     if not found:
@@ -217,7 +217,7 @@ def my_orders(ctx: EventContext, _args: str) -> None:
     lines = ["🧾 {m} 的訂單"]
     total = 0
     for campaign, states in found:
-        due = order_book.amount_due(states)
+        due = order_views.amount_due(states)
         total += due
         lines.append(f"第{campaign.id}團【{campaign.title}】")
         lines += ["・" + say.state_line(s) for s in states]

@@ -14,7 +14,7 @@ from handlers.postback import postback
 from infra.messages import QuickReply, Text
 from models import Campaign, Member, OrderChange, ReminderSent
 from parsers.comment import Intent
-from services import campaigns, directory, order_book, reminders
+from services import campaigns, directory, nps, order_book, order_views, reminder_settings, reminders
 from services.errors import DomainError
 
 KIND_LABEL = {"refill": "補貨提醒", "tip": "使用小撇步", "winback": "好久不見", "vip": "熟客歡迎", "nps": "推薦分數"}
@@ -60,14 +60,14 @@ def change_settings(ctx: EventContext, rest: str) -> None:
     if rest:
         name, _, value = rest.replace("\u3000", " ").partition(" ")
         try:
-            said = reminders.change_setting(ctx.uow, name, value)
+            said = reminder_settings.change_setting(ctx.uow, name, value)
         except DomainError as exc:
             ctx.reply(Text(str(exc)))
             return
         ctx.uow.session.flush()
-        ctx.reply(Text(f"✅ {said}\n\n{reminders.describe_settings(reminders.load_settings(ctx.uow))}"))
+        ctx.reply(Text(f"✅ {said}\n\n{reminder_settings.describe_settings(reminder_settings.load_settings(ctx.uow))}"))
         return
-    ctx.reply(Text(reminders.describe_settings(reminders.load_settings(ctx.uow))))
+    ctx.reply(Text(reminder_settings.describe_settings(reminder_settings.load_settings(ctx.uow))))
 
 
 @postback("refill")
@@ -113,11 +113,11 @@ def order_bundle(ctx: EventContext, member: Member, row: ReminderSent) -> None:
     applied = order_book.apply_intents(ctx.uow, campaign=campaign, member=member, intents=intents,
                                        message_id=source_id(row), sent_at=ctx.sent_at)
     assert member.id is not None
-    states = order_book.member_state(ctx.uow, campaign, member.id)
+    states = order_views.member_state(ctx.uow, campaign, member.id)
     lines = [f"✅ 已幫你登記到第{campaign.id}團【{campaign.title}】（群組裡的訂單一起算）："]
     lines += [say.state_line(s) for s in states]
     waiting = "（候補不計）" if any(s.waitlisted for s in states) else ""
-    lines.append(f"小計 {say.money(order_book.amount_due(states))}{waiting}")
+    lines.append(f"小計 {say.money(order_views.amount_due(states))}{waiting}")
     lines.append("想調整可以在群組留言（例如「A-1」），或點「取消這筆」。")
     if not applied.changed:
         lines = ["這團的品項有變動，沒能登記，請到群組留言喊單 🙏"]
@@ -139,7 +139,7 @@ def nps_answer(ctx: EventContext, text: str) -> bool:
     member = directory.find_member(ctx.uow, ctx.user_id)
     if member is None:
         return False
-    campaign_id = reminders.record_nps(ctx.uow, member, int(match.group(1)), ctx.sent_at)
+    campaign_id = nps.record_nps(ctx.uow, member, int(match.group(1)), ctx.sent_at)
     if campaign_id is None:
         return False
     ctx.reply(Text("收到，謝謝你的回饋 🙏 團主會參考大家的意見，讓下一團更好。"))

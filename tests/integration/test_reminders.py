@@ -17,7 +17,7 @@ from infra.messages import Message, Text
 from infra.messenger import LineError, Quota
 from models import Member, OrderLine, ReminderSent, SurveyAnswer
 from scheduler.jobs import tick
-from services import refill, reminders, tags
+from services import nps, refill, reminder_settings, reminders, tags
 from tests.conftest import Webhook
 from tests.factories.orders import add_campaign, add_member, add_order, ms, taipei
 from tests.factories.webhook import HOST_ID, body, member_id, postback_event, text_event
@@ -42,7 +42,7 @@ def refills_only(engine: Engine) -> None:
     """Switch off every lifecycle touch except refill reminders."""
     with UnitOfWork(engine) as uow:
         for name in ("推薦", "熟客", "回購", "小撇步"):
-            reminders.change_setting(uow, name, "關")
+            reminder_settings.change_setting(uow, name, "關")
         uow.commit()
 
 
@@ -258,15 +258,15 @@ def test_host_changes_quiet_hours_and_lead_days(engine: Engine, settings: Settin
     build_town(engine)
     refills_only(engine)
     with UnitOfWork(engine) as uow:
-        reminders.change_setting(uow, "安靜", "22:30-07:00")
-        reminders.change_setting(uow, "提前", "5")
+        reminder_settings.change_setting(uow, "安靜", "22:30-07:00")
+        reminder_settings.change_setting(uow, "提前", "5")
         uow.commit()
-        rs = reminders.load_settings(uow)
+        rs = reminder_settings.load_settings(uow)
     assert rs.switches.lead_days == 5 and not rs.quiet_at(taipei(2026, 3, 16, 22), settings.tz)
     tick(taipei(2026, 3, 16, 22), settings=settings, messenger=messenger)  # 5 days early now
     assert [p[0] for p in messenger.pushes] == [member_id(1)]
-    with UnitOfWork(engine) as uow, pytest.raises(reminders.SettingInvalid):
-        reminders.change_setting(uow, "安靜", "晚上")
+    with UnitOfWork(engine) as uow, pytest.raises(reminder_settings.SettingInvalid):
+        reminder_settings.change_setting(uow, "安靜", "晚上")
 
 
 def test_budget_short_sends_the_most_valuable_first_and_tells_hosts_once_a_day(
@@ -287,7 +287,7 @@ def test_budget_short_sends_the_most_valuable_first_and_tells_hosts_once_a_day(
     assert len(messenger.pushes) == 3
     messenger.quota_limit = 10  # the host bought more: the rest go out
     with UnitOfWork(engine) as uow:
-        reminders.change_setting(uow, "額度", "5")
+        reminder_settings.change_setting(uow, "額度", "5")
         uow.commit()
     tick(taipei(2026, 3, 20, 10), settings=settings, messenger=messenger)
     assert [p[0] for p in messenger.pushes[3:]] == [member_id(3), HOST_ID]  # budget 5: one more, host told today
@@ -314,7 +314,7 @@ def test_lifecycle_touches_respect_switches_and_seven_day_spacing(
 ) -> None:
     town = build_town(engine)
     with UnitOfWork(engine) as uow:
-        reminders.change_setting(uow, "小撇步", "開")
+        reminder_settings.change_setting(uow, "小撇步", "開")
         uow.commit()
     run_days(engine, settings, messenger, DELIVERY, 40)
     rows = [r for r in sent_rows(engine) if r.status == "sent"]
@@ -329,8 +329,8 @@ def test_lifecycle_touches_respect_switches_and_seven_day_spacing(
     family = [r.kind for r in rows if r.member_id == town.ids["family"]]
     assert family[0] == "nps" and "refill" in family
     with UnitOfWork(engine) as uow:
-        reminders.change_setting(uow, "推薦", "關")
-        assert reminders.load_settings(uow).switches.nps is False
+        reminder_settings.change_setting(uow, "推薦", "關")
+        assert reminder_settings.load_settings(uow).switches.nps is False
 
 
 def test_vip_welcome_at_the_third_purchase_and_winback_after_sixty_days(
@@ -345,8 +345,8 @@ def test_vip_welcome_at_the_third_purchase_and_winback_after_sixty_days(
             if k == 0:
                 add_order(uow, c, quiet, SINGLE_BASKET)
         add_campaign(uow, "開團中", status="open")
-        reminders.change_setting(uow, "推薦", "關")
-        reminders.change_setting(uow, "補貨", "關")
+        reminder_settings.change_setting(uow, "推薦", "關")
+        reminder_settings.change_setting(uow, "補貨", "關")
         uow.commit()
     tick(taipei(2026, 2, 17, 10), settings=settings, messenger=messenger)
     assert [(p[0], "熟客" in text_of(p[1]) or "第三次" in text_of(p[1])) for p in messenger.pushes] == [(member_id(1), True)]
@@ -366,11 +366,11 @@ def test_nps_answer_is_stored_and_summarised(
         event = text_event(answer, user_id=member_id(n), group_id=None, ts=ms(taipei(2026, 3, 3, 12)))
         assert webhook.post(body(event)).status_code == 200
     assert messenger.reply_texts()[-1].startswith("收到")
-    summary = reminders.nps_summary(uow, 1)
+    summary = nps.nps_summary(uow, 1)
     assert summary is not None and "NPS +33" in summary and "3/5" in summary
     answers = uow.session.exec(select(SurveyAnswer).where(SurveyAnswer.question == "nps")).all()
     assert sorted(a.answer or "" for a in answers) == ["10", "5", "9"]
-    assert reminders.nps_summary(uow, 2) is None
+    assert nps.nps_summary(uow, 2) is None
     uow.rollback()  # end the read transaction: on SQLite it holds the write lock
     stray = text_event("推薦分數 7", user_id=member_id(9), group_id=None)
     before = len(messenger.replies)

@@ -45,7 +45,7 @@ def env(database_url: str, line: FakeLineServer) -> dict[str, str]:
 
 def store_households(database_url: str) -> None:
     """Store two surveyed families who bought in a campaign delivered 2026-03-02; refill reminders only."""
-    from services import reminders
+    from services import reminder_settings
 
     engine = make_engine(database_url)
     with UnitOfWork(engine) as uow:
@@ -53,7 +53,7 @@ def store_households(database_url: str) -> None:
         for n in (1, 2):
             add_order(uow, campaign, add_member(uow, n, f"成員{n}", is_friend=True, **FAMILY), {"A": 8, "B": 6})
         for name in ("推薦", "熟客", "回購"):
-            reminders.change_setting(uow, name, "關")
+            reminder_settings.change_setting(uow, name, "關")
         uow.commit()
     engine.dispose()
 
