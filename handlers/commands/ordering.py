@@ -15,7 +15,7 @@ from handlers.context import EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book, order_views, survey
+from services import campaigns, directory, order_book, order_intake, order_views, survey
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -76,24 +76,21 @@ def read_comment(ctx: EventContext, group: Group, body: str) -> list[Reading]:
 
 
 def handle_reading(ctx: EventContext, reading: Reading, body: str, *, confirmed_large: bool) -> None:
-    """Apply, ask or refuse one comment for one campaign."""
-    campaign = campaigns.lock(ctx.uow, reading.campaign.id or 0)
-    campaigns.close_if_past_deadline(ctx.uow, campaign, ctx.sent_at)
-    if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
-        reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
+    """Take one comment for one campaign (services.order_intake) and phrase the outcome: confirm, ask or refuse."""
+    try:
+        outcome = order_intake.take(
+            ctx.uow, campaign_id=reading.campaign.id or 0, user_id=ctx.user_id or "", result=reading.result,
+            message_id=message_id(ctx), sent_at=ctx.sent_at, large_confirmed=confirmed_large,
+        )
+    except order_intake.Closed as exc:
+        reply_quoting(ctx, say.closed(exc.campaign, ctx.settings.tz))
         return
-    result = reading.result
-    if result.status == "ask" and not (result.reason == "large_qty" and confirmed_large):
+    if outcome.kind == "ask":
         ask(ctx, reading, body)
         return
-    member = directory.ensure_member(ctx.uow, ctx.user_id or "")
-    assert member.id is not None
-    applied = order_book.apply_intents(
-        ctx.uow, campaign=campaign, member=member, intents=result.intents,
-        message_id=message_id(ctx), sent_at=ctx.sent_at,
-    )
-    confirm(ctx, campaign, member.id, changed=applied.changed)
-    announce_promotions(ctx, campaign, applied.promotions)
+    assert outcome.member_id is not None
+    confirm(ctx, outcome.campaign, outcome.member_id, changed=outcome.changed)
+    announce_promotions(ctx, outcome.campaign, outcome.promotions)
 
 
 def ask(ctx: EventContext, reading: Reading, body: str) -> None:
