@@ -31,7 +31,7 @@ def orders_xlsx() -> ResponseReturnValue:
         return Response("連結無效，請在 LINE 重新輸入 /匯出 取得新連結。", status=403, mimetype="text/plain")
     if expires < time.time():
         return Response("連結已過期（24 小時），請在 LINE 重新輸入 /匯出 取得新連結。", status=410, mimetype="text/plain")
-    with UnitOfWork(rt.engine) as uow:
+    with UnitOfWork(rt.engine, read_only=True) as uow:
         data = export_orders(uow, "xlsx", campaign_id=campaign_id)
     return Response(
         data, mimetype=XLSX,

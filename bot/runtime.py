@@ -56,5 +56,6 @@ class Runtime:
         """New events are in the inbox: apply them now (inline mode) or wake the worker."""
         if self.settings.webhook_mode == "inline":
             self.processor.drain()
-        else:
+        elif self.settings.webhook_mode == "thread":
             self.worker.notify()
+        # "store": a `groupbuy worker` process notices them (bot.worker)

@@ -71,7 +71,7 @@ def render(engine: Engine, batch: list[Pending]) -> list[Text]:
     """Return up to five messages confirming each member's current order, mentioning them."""
     lines: list[str] = []
     mentions: dict[str, str] = {}
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         for n, p in enumerate(batch):
             campaign = uow.session.get(Campaign, p.campaign_id)
             if campaign is None:

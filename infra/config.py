@@ -26,7 +26,8 @@ class Settings:
     database_url: str = field(default_factory=lambda: default_database_url())
     admins: frozenset[str] = frozenset()
     timezone: str = "Asia/Taipei"
-    # "thread": the webhook stores events and a background worker applies them (production);
+    # "thread": the webhook stores events and a background thread of each web process applies them;
+    # "store": the web processes only store; ``groupbuy worker`` processes apply them (bot.worker);
     # "inline": events are applied before the webhook answers (deterministic tests).
     webhook_mode: str = "thread"
     # Where hosts' phones can reach this app (for /匯出 download links); None = links are not offered.
@@ -57,8 +58,8 @@ class Settings:
                 raise ConfigError(f"{name} is a placeholder ({value!r}); set the real value from LINE Developers.")
         tz = str(timezone_from_env(env))
         mode = env.get("GROUPBUY_WEBHOOK_MODE", "thread").strip() or "thread"
-        if mode not in {"thread", "inline"}:
-            raise ConfigError("GROUPBUY_WEBHOOK_MODE must be 'thread' or 'inline'.")
+        if mode not in {"thread", "store", "inline"}:
+            raise ConfigError("GROUPBUY_WEBHOOK_MODE must be 'thread', 'store' (with `groupbuy worker`) or 'inline'.")
         admins = frozenset(a.strip() for a in env.get("GROUPBUY_ADMINS", "").split(",") if a.strip())
         return cls(
             channel_secret=secret,

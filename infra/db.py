@@ -65,12 +65,26 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
             cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, _record: Any) -> None:
+        # A read-only unit of work leaves its connection refusing writes; the next user (say the webhook's
+        # autocommit insert, which begins no transaction) must find it writable.
+        if dbapi_conn is not None and getattr(dbapi_conn, "query_only", False):
+            _set_query_only(dbapi_conn, False)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front so two transactions never deadlock upgrading read → write;
         # queue for it first (infra.writer_lock) so it passes from writer to writer without busy-waiting.
+        # A read-only unit of work takes no lock: in WAL mode a reader neither waits for writers nor stops them.
         options = conn.get_execution_options()
         dbapi_conn = conn.connection.dbapi_connection
+        if options.get("read_only"):
+            _set_query_only(dbapi_conn, True)
+            dbapi_conn.execute("BEGIN")
+            return
+        if getattr(dbapi_conn, "query_only", False):
+            _set_query_only(dbapi_conn, False)
         take_write_lock(dbapi_conn, float(options.get("lock_timeout_s", LOCK_TIMEOUT_S)),
                         options.get("lock_priority", "normal"))
         try:
@@ -78,6 +92,16 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
         except BaseException:
             give_write_lock(dbapi_conn)
             raise
+
+
+def _set_query_only(dbapi_conn: Any, on: bool) -> None:
+    """Make a SQLite connection refuse writes (a read-only unit of work) or take them again."""
+    dbapi_conn.execute(f"PRAGMA query_only={1 if on else 0}")
+    try:
+        dbapi_conn.query_only = on
+    except AttributeError:  # a plain sqlite3 connection (in-memory database) keeps no attributes
+        if on:  # without the mark, the next writer could not know to turn it off: leave it on only in this BEGIN
+            dbapi_conn.execute("PRAGMA query_only=0")
 
 
 def take_write_lock(dbapi_conn: Any, timeout_s: float, priority: str = "normal") -> None:
@@ -110,13 +134,20 @@ def give_write_lock(dbapi_conn: Any) -> None:
 class UnitOfWork:
     """One database session for one event, command or job: commit explicitly, roll back otherwise."""
 
-    def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, lock_priority: str = "normal") -> None:
+    def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, lock_priority: str = "normal",
+                 read_only: bool = False) -> None:
         self.engine = engine
         # SQLite: give up waiting for the write lock after lock_timeout_s; "urgent" writers (the webhook) go before
         # "background" ones (event processing) — see infra.writer_lock.
         self.lock_options: dict[str, Any] = {"lock_priority": lock_priority}
         if lock_timeout_s is not None:
             self.lock_options["lock_timeout_s"] = lock_timeout_s
+        # read_only (exports, views, health checks): no write lock on SQLite, a READ ONLY transaction on PostgreSQL;
+        # a write inside it fails instead of waiting for (or holding up) the writers.
+        if read_only:
+            self.lock_options["read_only"] = True
+            if engine.dialect.name == "postgresql":
+                self.lock_options["postgresql_readonly"] = True
         self.session: Session
         # Rows this transaction already looked up by a natural key (a group by its LINE id, a campaign's items…):
         # an event reads them several times. Dropped at commit and rollback, so it never outlives what it describes.
@@ -188,6 +219,7 @@ def ping(engine: Engine) -> bool:
     """Return True when the database answers a trivial query."""
     try:
         with engine.connect() as conn:
+            conn.execution_options(read_only=True)  # SQLite: no write lock for a health check
             conn.execute(text("SELECT 1"))
             conn.rollback()
         return True

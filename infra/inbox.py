@@ -220,3 +220,9 @@ def requeue_failed(uow: UnitOfWork) -> int:
         .values(status="pending", attempts=0, error=None)
     )
     return int(getattr(uow.session.execute(stmt), "rowcount", 0))
+
+
+def has_pending(uow: UnitOfWork) -> bool:
+    """Tell whether any event waits to be applied (a cheap look along the claim index; no lock taken)."""
+    stmt = _in_send_order("pending", 1).with_only_columns(text("1"))
+    return uow.session.execute(stmt).first() is not None

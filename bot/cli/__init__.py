@@ -11,6 +11,7 @@ from bot.cli.parse import parse
 from bot.cli.reconcile import reconcile
 from bot.cli.scheduler import scheduler
 from bot.cli.server import db, serve
+from bot.cli.worker import worker
 
 
 @click.group()
@@ -18,7 +19,7 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-for _command in (parse, db, serve, export, demo, reconcile, scheduler):
+for _command in (parse, db, serve, worker, export, demo, reconcile, scheduler):
     cli.add_command(_command)
 db.add_command(inbox_command)
 

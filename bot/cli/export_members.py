@@ -72,7 +72,7 @@ def parse_now(text: str | None) -> datetime | None:
 def members(fmt: str, output: str | None, now_text: str | None) -> None:
     """Export members: survey answers, tags, orders, spend, segment (JSON, CSV or XLSX)."""
     now = parse_now(now_text)
-    with cli_uow() as uow:
+    with cli_uow(read_only=True) as uow:
         rows = member_rows(uow, now=now)
     write_output(render(rows, fmt), output)
 

@@ -18,7 +18,7 @@ def orders(fmt: str, output: str | None, campaign_id: int | None, include_cancel
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("XLSX is binary: give --output FILE.xlsx")
-    with cli_uow() as uow:
+    with cli_uow(read_only=True) as uow:
         data = export_orders(uow, fmt, campaign_id=campaign_id, include_cancelled=include_cancelled)
     write_output(data, output)
 

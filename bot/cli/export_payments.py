@@ -17,7 +17,7 @@ def payments(fmt: str, output: str | None, campaign_id: int | None) -> None:
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("XLSX is binary: give --output FILE.xlsx")
-    with cli_uow() as uow:
+    with cli_uow(read_only=True) as uow:
         data = export_payments(uow, fmt, campaign_id=campaign_id)
     write_output(data, output)
 

@@ -10,11 +10,14 @@ from infra.db import UnitOfWork, make_engine
 
 
 @contextmanager
-def cli_uow() -> Iterator[UnitOfWork]:
-    """Yield a unit of work on DATABASE_URL (or the default SQLite file); dispose after."""
+def cli_uow(*, read_only: bool = False) -> Iterator[UnitOfWork]:
+    """Yield a unit of work on DATABASE_URL (or the default SQLite file); dispose after.
+
+    ``read_only`` (exports): no write lock on SQLite, so a running bot's writers never wait for an export.
+    """
     engine = make_engine(database_url_from_env())
     try:
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(engine, read_only=read_only) as uow:
             yield uow
     finally:
         engine.dispose()

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from infra.db import UnitOfWork
+from parsers.statement_table import MAX_BYTES
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
-from tests.factories.webhook import HOST_ID, member_id
+from tests.factories.webhook import HOST_ID, body, file_event, member_id
 from tests.fakes import FakeMessenger
 from tests.integration.test_payments import deposits, last_reply, ordered, say, send_file, statuses
 
@@ -119,3 +120,13 @@ def test_the_file_is_downloaded_with_no_transaction_open(webhook: Webhook, messe
     send_file(webhook, messenger, unknown_layout((date(2026, 12, 3), 540, "12345")), "明細.csv", ts=at(3, 20))
     assert writers == [True]
     assert "/對帳欄位 存入=C" in last_reply(messenger).text  # and the event was then applied with the file
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_downloaded(
+        webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> None:
+    downloads: list[str] = []
+    monkeypatch.setattr(messenger, "content", lambda message_id: downloads.append(message_id) or b"")
+    event = file_event("9000000000000000001", "一年份明細.csv", MAX_BYTES + 1, user_id=HOST_ID, ts=at(3, 20))
+    assert webhook.post(body(event)).status_code == 200
+    assert "檔案太大了（上限 20MB）" in last_reply(messenger).text and "縮短查詢期間" in last_reply(messenger).text
+    assert downloads == [] and deposits(uow) == 0
