@@ -1,4 +1,4 @@
-"""The embedded demo: the bot on SQLite, talking to the fake LINE platform and its chat simulator."""
+"""The embedded demo: the bot on SQLite (web side and a worker), talking to the fake LINE platform and its simulator."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bot.app import create_app
 from bot.fakeline import FakeLineServer
 from bot.simulator import DEMO_HOST_ID, build_simulator_server
+from bot.worker import Worker
 from infra.config import Settings
 from infra.db import upgrade
 
@@ -33,6 +34,8 @@ class Demo:
     simulator: FakeLineServer | None = field(default=None, init=False)
     _bot_server: BaseWSGIServer | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
+    _worker: Worker | None = field(default=None, init=False)
+    _worker_thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self) -> str:
         """Migrate the database, start both servers; return the simulator's URL."""
@@ -46,13 +49,17 @@ class Demo:
         simulator_url = self.simulator.start()
         settings = Settings(
             channel_secret=DEMO_SECRET, channel_access_token=DEMO_TOKEN, line_api_base_url=simulator_url,
-            database_url=self.database_url, admins=frozenset({DEMO_HOST_ID}), webhook_mode="thread",
+            database_url=self.database_url, admins=frozenset({DEMO_HOST_ID}), webhook_mode="store",
             public_url=bot_url,
         )
         bot_server.app = create_app(settings)
         self._bot_server = bot_server
         self._thread = threading.Thread(target=bot_server.serve_forever, name="groupbuy-demo-bot", daemon=True)
         self._thread.start()
+        # The web side only stores events; a worker applies them, as `groupbuy worker` does beside gunicorn.
+        self._worker = Worker(settings)
+        self._worker_thread = threading.Thread(target=self._worker.run, name="groupbuy-demo-worker", daemon=True)
+        self._worker_thread.start()
         log.info("bot listening on %s", bot_url)
         return simulator_url
 
@@ -63,7 +70,11 @@ class Demo:
         return f"http://{self.host}:{self._bot_server.server_port}"
 
     def stop(self) -> None:
-        """Stop both servers."""
+        """Stop both servers and the worker."""
+        if self._worker is not None and self._worker_thread is not None:
+            self._worker.stop()
+            self._worker_thread.join(10)
+            self._worker = self._worker_thread = None
         if self._bot_server is not None:
             self._bot_server.shutdown()
             self._bot_server.server_close()
