@@ -8,6 +8,7 @@ from collections.abc import Callable
 from linebot.v3.webhooks import (
     FileMessageContent,
     FollowEvent,
+    ImageMessageContent,
     JoinEvent,
     LeaveEvent,
     MemberJoinedEvent,
@@ -22,7 +23,7 @@ from linebot.v3.webhooks import (
 
 from handlers.commands import load_all
 from handlers.context import EventContext
-from handlers.files import handle_file
+from handlers.files import handle_file, handle_image
 from handlers.lifecycle import (
     handle_follow,
     handle_join,
@@ -52,6 +53,7 @@ EVENT_HANDLERS: dict[type, Handler] = {
 MESSAGE_HANDLERS: dict[type, Handler] = {
     TextMessageContent: handle_text,
     FileMessageContent: handle_file,
+    ImageMessageContent: handle_image,
 }
 
 

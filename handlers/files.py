@@ -1,4 +1,4 @@
-"""File and image messages: bank statements hosts send in 1:1."""
+"""File and image messages: bank statements hosts send in 1:1, and the screenshots people send instead."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 
 from linebot.v3.webhooks import FileMessageContent, MessageEvent
 
+from handlers import payment_messages as say
 from handlers.commands import payments
 from handlers.context import EventContext
+from infra.messages import Text
 from parsers.statement_table import MAX_BYTES
 
 # Each consumer returns True when it took the file; the first that does wins.
@@ -22,6 +24,13 @@ def handle_file(ctx: EventContext) -> None:
     for consume in FILE_CONSUMERS:
         if consume(ctx):
             return
+
+
+def handle_image(ctx: EventContext) -> None:
+    """A picture sent 1:1 (a statement or transfer screenshot): say what to send instead; group photos are ignored."""
+    if ctx.is_group:
+        return
+    ctx.reply(Text(say.SCREENSHOT_FOR_HOST if ctx.is_host else say.SCREENSHOT_FOR_MEMBER))
 
 
 def content_wanted(event: Any) -> str | None:

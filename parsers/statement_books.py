@@ -1,14 +1,14 @@
 """Read spreadsheet workbooks into tables: XLSX (guarded against zip bombs) and legacy XLS (xlrd).
 
-XLSX is read with calamine (a Rust reader, six times openpyxl's speed on a 50,000-row statement); a workbook
-whose sheets hold formulas is read with openpyxl, which can give a formula's text (``="00123"``) when the file
-carries no cached value for it.
+XLSX is read with calamine (a Rust reader, six times openpyxl's speed on a 50,000-row statement), which gives the
+values Excel cached; text formulas (``="00123"``) saved without a cached value are read from the sheet XML.
 """
 
 from __future__ import annotations
 
+import html
 import io
-import warnings
+import re
 import zipfile
 from datetime import date, datetime, time
 
@@ -24,8 +24,13 @@ _ENCRYPTED = "這個 Excel 檔有密碼保護，我打不開。請在網路銀�
 _ZIP_PASSWORD = "這個壓縮檔有密碼保護（例如 Richart 匯出的明細），我打不開。請先用密碼解壓縮，再把裡面的 Excel 檔傳給我。"
 _ODS = "這是 OpenDocument 試算表（.ods），我讀不了。請從網路銀行下載 Excel（.xlsx／.xls）或 CSV 再上傳。"
 _NO_DATA = "Excel 檔案裡沒有任何資料，請確認匯出時選了正確的帳戶與期間。"
-_STYLE_WARNINGS = ("Workbook contains no (default style|stylesheet)", ".*extension is not supported",
-                   "Data Validation extension", "Conditional Formatting extension")
+_FORMULA_CELL = re.compile(  # a <c> element (not a self-closing one) holding an <f>
+    rb'<c r="([A-Z]{1,3})(\d{1,7})"(?:\s[^>]*)?(?<!/)>((?:(?!</c>).){0,2000}?<f[ >](?:(?!</c>).){0,2000}?)</c>', re.S)
+_FORMULA = re.compile(rb"<f[^>]*>([^<]*)</f>")
+_CACHED = re.compile(rb"<v>[^<]+</v>|<is>")
+_RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
+_SHEET = re.compile(rb"<sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _INNER = (".csv", ".xls", ".xlsx", ".htm", ".html", ".txt")
 
 
@@ -58,18 +63,79 @@ def _open(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
 def read_xlsx(data: bytes) -> list[Table]:
     """Return the non-empty sheets of an XLSX workbook."""
     archive, infos = _open(data)
-    if not _has_formulas(archive, infos):
-        return _keep(_calamine(data))
-    tables = _sheets(data, formulas=True)
-    pending = [(t, r, c) for t, table in enumerate(tables) for r, row in enumerate(table.rows)
-               for c, cell in enumerate(row) if isinstance(cell, str) and cell.startswith("=")]
-    if pending:  # formulas other than ="text": take the values Excel cached for them
-        cached = _sheets(data, formulas=False)
-        for t, r, c in pending:
-            row = list(tables[t].rows[r])
-            row[c] = cached[t].rows[r][c] if r < len(cached[t].rows) and c < len(cached[t].rows[r]) else None
-            tables[t].rows[r] = tuple(row)
+    tables = _calamine(data)
+    literals = _uncached_text_formulas(archive, infos)
+    for table in tables:
+        for (r, c), value in literals.get(table.name, {}).items():
+            while len(table.rows) <= r:
+                table.rows.append(())
+            row = list(table.rows[r]) + [None] * max(0, c + 1 - len(table.rows[r]))
+            if is_blank(row[c]):
+                row[c] = value
+                table.rows[r] = tuple(row)
     return _keep(tables)
+
+
+def _uncached_text_formulas(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, dict[tuple[int, int], str]]:
+    """Return, per sheet name, the text of ``="00123"``-style formula cells saved without a cached value.
+
+    calamine reads the values Excel cached; a bank's generator may write such formulas with none. Only those
+    cells are read from the sheet XML (a scan for ``<f>``), so a workbook of formulas still reads at calamine's pace.
+    """
+    sheets = _sheet_files(archive, infos)
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for name, path in sheets.items():
+        try:
+            xml = archive.read(path)
+        except KeyError:
+            continue
+        if b"<f" not in xml:
+            continue
+        cells: dict[tuple[int, int], str] = {}
+        for match in _FORMULA_CELL.finditer(xml):
+            column, row, body = match.group(1), int(match.group(2)), match.group(3)
+            if _CACHED.search(body):
+                continue  # calamine has its value
+            formula = _FORMULA.search(body)
+            if formula is None:
+                continue
+            text = clean_text("=" + html.unescape(formula.group(1).decode("utf-8", errors="replace")))
+            if not text.startswith("="):  # a text formula: its text is the value
+                cells[(row - 1, _column_index(column.decode()))] = text
+        if cells:
+            found[name] = cells
+    return found
+
+
+def _sheet_files(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
+    """Map each sheet's name to its XML part (workbook.xml and its relationships)."""
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+        attrs = _attributes(tag.group(0))
+        targets[attrs.get("Id", "")] = attrs.get("Target", "")
+    sheets: dict[str, str] = {}
+    for tag in _SHEET.finditer(archive.read("xl/workbook.xml")):
+        attrs = _attributes(tag.group(0))
+        target = targets.get(attrs.get("r:id", ""), "")
+        if target:
+            sheets[attrs.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return sheets
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    """Return an XML tag's attributes, unescaped."""
+    return {k.decode(): html.unescape(v.decode("utf-8", errors="replace")) for k, v in _ATTRIBUTE.findall(tag)}
+
+
+def _column_index(letters: str) -> int:
+    """Return the 0-based index of a column's letters (A → 0, AA → 26)."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - ord("A") + 1
+    return index - 1
 
 
 def _keep(tables: list[Table]) -> list[Table]:
@@ -78,17 +144,6 @@ def _keep(tables: list[Table]) -> list[Table]:
     if not kept:
         raise StatementError(_NO_DATA)
     return kept
-
-
-def _has_formulas(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> bool:
-    """Tell whether any worksheet holds a formula (its cached value may be missing: openpyxl reads its text)."""
-    for info in infos:
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            with archive.open(info) as sheet:
-                while chunk := sheet.read(1 << 20):
-                    if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
-                        return True
-    return False
 
 
 def _calamine(data: bytes) -> list[Table]:
@@ -118,36 +173,6 @@ def _refuse_bombs(infos: list[zipfile.ZipInfo]) -> None:
     packed = sum(info.compress_size for info in infos)
     if total > MAX_UNZIPPED or (total > 10 * 1024 * 1024 and total > MAX_RATIO * max(packed, 1)):
         raise StatementError(_BOMB)
-
-
-def _sheets(data: bytes, *, formulas: bool) -> list[Table]:
-    """Read every sheet; with ``formulas`` a formula cell comes as its text (``="00123"`` unwrapped)."""
-    from openpyxl import load_workbook
-
-    tables: list[Table] = []
-    try:
-        with warnings.catch_warnings():
-            # Bank exports often lack a style sheet; openpyxl warns, then uses its default, which is fine.
-            for message in _STYLE_WARNINGS:
-                warnings.filterwarnings("ignore", message=message, category=UserWarning)
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
-            try:
-                for sheet in book.worksheets:
-                    if hasattr(sheet, "reset_dimensions"):
-                        sheet.reset_dimensions()
-                    rows: list[Row] = []
-                    for values in sheet.iter_rows(values_only=True):
-                        rows.append(tuple(_cell(v) for v in values))
-                        if len(rows) > MAX_ROWS:
-                            raise too_many_rows()
-                    tables.append(Table(str(sheet.title), rows))
-            finally:
-                book.close()
-    except StatementError:
-        raise
-    except Exception as exc:  # zipfile, XML and openpyxl errors of all kinds on truncated or hostile files
-        raise StatementError(_BROKEN_XLSX) from exc
-    return tables
 
 
 def _has_data(table: Table) -> bool:

@@ -11,7 +11,7 @@ from infra.db import UnitOfWork
 from parsers.statement_table import MAX_BYTES
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
-from tests.factories.webhook import HOST_ID, body, file_event, member_id
+from tests.factories.webhook import GROUP_ID, HOST_ID, body, file_event, member_id
 from tests.fakes import FakeMessenger
 from tests.integration.test_payments import deposits, last_reply, ordered, say, send_file, statuses
 
@@ -130,3 +130,23 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_downloaded(
     assert webhook.post(body(event)).status_code == 200
     assert "檔案太大了（上限 20MB）" in last_reply(messenger).text and "縮短查詢期間" in last_reply(messenger).text
     assert downloads == [] and deposits(uow) == 0
+
+
+SCREENSHOTS = [  # (who, in a group, the reply says — None: no reply)
+    (HOST_ID, False, "我讀不了截圖"),
+    (member_id(1), False, "已匯款 後五碼12345 540元"),
+    (member_id(1), True, None),  # photos in the group are the group's business
+]
+
+
+@pytest.mark.parametrize(("who", "in_group", "answer"), SCREENSHOTS)
+def test_a_screenshot_gets_told_what_to_send_instead(webhook: Webhook, messenger: FakeMessenger, who: str,
+                                                     in_group: bool, answer: str | None) -> None:
+    event = file_event("9000000000000000002", "x", 10, user_id=who, group_id=GROUP_ID if in_group else None)
+    event["message"] = {"type": "image", "id": "9000000000000000002", "contentProvider": {"type": "line"},
+                        "quoteToken": "q" * 40}
+    assert webhook.post(body(event)).status_code == 200
+    if answer is None:
+        assert messenger.replies == []
+    else:
+        assert answer in last_reply(messenger).text
