@@ -49,7 +49,7 @@ class EventProcessor:
         return False
 
     def _process_one(self) -> bool:
-        with UnitOfWork(self.engine, lock_priority="background") as uow:  # SQLite: stored webhooks go first
+        with UnitOfWork(self.engine) as uow:
             row = inbox.claim_next(uow)
             if row is None:
                 return False

@@ -74,6 +74,12 @@ def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Po
         return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Run ``groupbuy worker`` (the Procfile's ``worker:``) in the background: it applies what the web side stores."""
+    exe = Path(sys.executable).with_name("groupbuy")
+    return spawn([str(exe), "worker"], env, log_path)
+
+
 def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Run ``groupbuy serve`` (migrate + gunicorn with the Procfile's settings) in the background."""
     exe = Path(sys.executable).with_name("groupbuy")
