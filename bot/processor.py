@@ -1,17 +1,17 @@
-"""Apply stored webhook events one at a time: one transaction each, replies sent after commit."""
+"""Apply stored webhook events in batches, one chat at a time: one transaction a batch, replies sent after commit."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from linebot.v3.webhooks import Event
 from sqlalchemy.engine import Engine
 
-from handlers import dispatch
-from handlers.batch_confirm import ConfirmationBatch
+from handlers import confirmations, dispatch
 from handlers.context import EventContext, Outgoing
 from handlers.files import content_wanted
 from infra import inbox
@@ -19,82 +19,188 @@ from infra.config import Settings
 from infra.courier import Courier
 from infra.db import UnitOfWork
 from infra.messenger import LineError, Messenger
+from models import WebhookEvent
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
 MAX_FETCHED = 4
+BATCH = 50  # events of one chat applied in one transaction (SQLite: the web's inserts wait for it meanwhile)
+RECOVER_EVERY_S = 1.0  # an idle processor looks this often for confirmations a stopped worker left unsent
 
 
 class EventProcessor:
-    """Claims the oldest pending event, runs its handler and marks it done in one transaction."""
+    """Claims a batch of one chat's pending events, applies each through its handler, and commits them together.
+
+    Every event runs in a savepoint of the batch's transaction: one whose handler raises is rolled back alone and
+    counted as a failed attempt, the others commit. The confirmations are planned once the whole batch is applied
+    (handlers.confirmations), so that a folded reply states the order book that commits. After commit the replies go
+    to LINE from the courier's threads, side by side.
+    """
+
+    lag_s = 0.0  # read by bot.runtime's in-process thread mode, which is on its way out
 
     def __init__(
-        self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None
+        self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None,
+        batch_size: int = BATCH,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.messenger = messenger
-        self.courier = courier  # sends to LINE after commit on its own thread; None = send before returning
-        self.batch = ConfirmationBatch()
-        self.lag_s = 0.0  # how long the last event processed had waited in the inbox (0 once the inbox is empty)
+        self.courier = courier  # sends to LINE after commit on its own threads; None = send before returning
+        self.batch_size = batch_size
         self._fetched: dict[str, bytes | Exception] = {}  # message id -> content downloaded outside a transaction
+        self._lock = threading.Lock()
+        self._busy: set[int] = set()  # owed confirmations on their way to LINE
+        self._settled: set[int] = set()  # accepted by LINE, deleted in the next transaction
+        self._recovered_at = 0.0
 
     def process_next(self) -> bool:
-        """Process one pending event; return False when none is pending (then send batched confirmations)."""
-        if self._process_one():
-            return True
-        self.lag_s = 0.0
-        if self.batch.pending:
-            self._send(lambda: self.batch.flush(self.engine, self.messenger))
-        return False
+        """Apply one batch of pending events; return False when none is pending (then tidy up)."""
+        return self._next() is not None
 
-    def _process_one(self) -> bool:
+    def drain(self, limit: int = 10_000) -> int:
+        """Apply pending events until none is left (or ``limit`` were); return how many were applied."""
+        done = 0
+        while done < limit and (handled := self._next()) is not None:
+            done += handled
+        return done
+
+    def _next(self) -> int | None:
+        """Apply a batch and return how many events it handled; None (after tidying up) when none is pending."""
+        handled = self._apply_batch()
+        if handled is None:
+            self.tidy()
+        return handled
+
+    def _apply_batch(self) -> int | None:
+        fetch: str | None = None
         with UnitOfWork(self.engine) as uow:
-            row = inbox.claim_next(uow)
-            if row is None:
-                return False
-            row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
-            assert row_id is not None
-            self.lag_s = (utcnow() - row.received_at).total_seconds()
-            try:
-                raw = json.loads(row.payload)
-                event = Event.from_dict(raw)
-            except Exception as exc:
-                log.warning("webhook event %s unreadable: %s", event_id, type(exc).__name__)
-                row.error = f"unreadable: {type(exc).__name__}"
-                inbox.mark_done(uow, row)
+            self._forget_settled(uow)
+            rows = inbox.claim_batch(uow, self.batch_size)
+            if not rows:
                 uow.commit()
-                return True
-            wanted = content_wanted(event)
-            if wanted is not None and wanted not in self._fetched:
-                uow.rollback()  # end the transaction: download with none open, then claim this event again
-                fetch = wanted
-            else:
-                fetch = None
-                contents = {wanted: self._fetched.pop(wanted)} if wanted is not None else {}
+                return None
+            contexts: list[EventContext] = []
+            handled = 0
+            for row in rows:
+                event = self._read(uow, row)
+                if event is None:
+                    handled += 1
+                    continue
+                wanted = content_wanted(event)
+                if wanted is not None and wanted not in self._fetched:
+                    fetch = wanted  # no download inside a transaction: commit what came before, fetch, go on
+                    break
+                handled += 1
                 ctx = EventContext(
                     event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at,
-                    contents=contents,
+                    received_at=row.received_at,
+                    contents={wanted: self._fetched.pop(wanted)} if wanted is not None else {},
                 )
-                try:
-                    if event is not None:
-                        dispatch(ctx)
-                    inbox.mark_done(uow, row)
-                    uow.commit()
-                except Exception as exc:
-                    uow.rollback()
-                    log.exception("handling webhook event %s failed", event_id)
-                    # In this unit of work's next transaction: a second one opened meanwhile would wait for the write
-                    # lock that this one takes again as soon as it touches the database (SQLite).
-                    inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
-                    uow.commit()
-                    return True
+                if self._apply(uow, row, ctx):
+                    contexts.append(ctx)
+            with self._lock:
+                busy = self._busy | self._settled
+            confirmations.plan(uow, contexts, utcnow(), busy)
+            uow.commit()
+        self._after_commit(contexts)
         if fetch is not None:
             self._fetch(fetch)
-            return True
-        full = self.batch.add(ctx.batched)
-        self._send(lambda: self._after_commit(ctx, full))
+        return handled
+
+    def _read(self, uow: UnitOfWork, row: WebhookEvent) -> Event | None:
+        """Return the stored event, or None (marked done with the reason) when it cannot be read."""
+        try:
+            return Event.from_dict(json.loads(row.payload))
+        except Exception as exc:
+            log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(exc).__name__)
+            row.error = f"unreadable: {type(exc).__name__}"
+            inbox.mark_done(uow, row)
+            return None
+
+    def _apply(self, uow: UnitOfWork, row: WebhookEvent, ctx: EventContext) -> bool:
+        """Run the event's handler in a savepoint and mark it done; False (attempt counted) when the handler raised."""
+        row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
+        assert row_id is not None
+        try:
+            with uow.session.begin_nested():
+                dispatch(ctx)
+                inbox.mark_done(uow, row)
+        except Exception as exc:
+            uow.memo.clear()  # rows it remembered may carry the rolled-back changes
+            log.exception("handling webhook event %s failed", event_id)
+            inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
+            return False
         return True
+
+    def _after_commit(self, contexts: list[EventContext]) -> None:
+        """Send the batch's replies and pushes side by side; then run its after-commit tasks."""
+        outgoing = [out for ctx in contexts for out in ctx.outbox]
+        with self._lock:
+            self._busy.update(row for out in outgoing for row in out.settles)
+        for out in outgoing:
+            self._send(lambda out=out: self.deliver_one(out))  # type: ignore[misc]
+        for ctx in contexts:
+            for task in ctx.after_commit:
+                self._send(task)
+
+    def _send(self, task: Callable[[], None]) -> None:
+        """Run post-commit work (calls to LINE) on the courier, or now when there is none."""
+        if self.courier is not None:
+            self.courier.submit(task)
+        else:
+            try:
+                task()
+            except Exception:
+                log.exception("after-commit task failed")
+
+    def deliver_one(self, out: Outgoing) -> None:
+        """Send one reply or push; record which owed confirmations LINE accepted (the rest stay owed)."""
+        accepted = False
+        try:
+            if out.reply_token:
+                if out.token_at is not None and not confirmations.fresh(out.token_at, utcnow()):
+                    log.warning("a reply token was too old to use%s",
+                                "; its confirmations go with the next reply in the chat" if out.settles else "")
+                else:
+                    self.messenger.reply(out.reply_token, out.messages)
+                    accepted = True
+            elif out.push_to:
+                self.messenger.push(out.push_to, out.messages, retry_key=out.retry_key)
+                accepted = True
+        except LineError as exc:
+            log.warning("sending to LINE failed (%s): %s", exc.status, exc)
+        finally:
+            with self._lock:
+                self._busy.difference_update(out.settles)
+                if accepted:
+                    self._settled.update(out.settles)
+
+    def _forget_settled(self, uow: UnitOfWork) -> None:
+        with self._lock:
+            settled, self._settled = self._settled, set()
+        confirmations.settle(uow, settled)
+
+    def tidy(self) -> None:
+        """Idle: forget the confirmations LINE accepted; resend those a stopped worker left while their tokens last."""
+        with self._lock:
+            has_settled = bool(self._settled)
+        if has_settled:
+            with UnitOfWork(self.engine) as uow:
+                self._forget_settled(uow)
+                uow.commit()
+        if time.monotonic() - self._recovered_at < RECOVER_EVERY_S:
+            return
+        self._recovered_at = time.monotonic()
+        with self._lock:
+            busy = self._busy | self._settled
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            replies = confirmations.recover(uow, utcnow(), busy)
+        if replies:
+            with self._lock:
+                self._busy.update(row for out in replies for row in out.settles)
+            for out in replies:
+                self._send(lambda out=out: self.deliver_one(out))  # type: ignore[misc]
 
     def _fetch(self, message_id: str) -> None:
         """Download a message's content for the event that wants it (kept, with any LINE error, for its handler)."""
@@ -104,47 +210,6 @@ class EventProcessor:
             self._fetched[message_id] = self.messenger.content(message_id)
         except LineError as exc:
             self._fetched[message_id] = exc
-
-    def _send(self, task: Callable[[], None]) -> None:
-        """Run post-commit work (calls to LINE) on the courier, or now when there is none."""
-        if self.courier is not None:
-            self.courier.submit(task)
-        else:
-            task()
-
-    def _after_commit(self, ctx: EventContext, full_groups: list[str]) -> None:
-        """Send an event's replies and any full confirmation batches; run its after-commit tasks."""
-        self.deliver(ctx.outbox)
-        if full_groups:
-            self.batch.flush(self.engine, self.messenger, full_groups)
-        for task in ctx.after_commit:
-            try:
-                task()
-            except Exception:
-                log.exception("after-commit task failed")
-
-    def drain(self, limit: int = 10_000) -> int:
-        """Process pending events until none is left; return how many were processed."""
-        done = 0
-        while done < limit and self.process_next():
-            done += 1
-        return done
-
-    def deliver(self, outbox: list[Outgoing]) -> None:
-        """Send queued messages; a failed send is logged (the order book is already committed)."""
-        deliver(self.messenger, outbox)
-
-
-def deliver(messenger: Messenger, outbox: list[Outgoing]) -> None:
-    """Send each queued batch by reply or push."""
-    for out in outbox:
-        try:
-            if out.reply_token:
-                messenger.reply(out.reply_token, out.messages)
-            elif out.push_to:
-                messenger.push(out.push_to, out.messages, retry_key=out.retry_key)
-        except LineError as exc:
-            log.warning("sending to LINE failed (%s): %s", exc.status, exc)
 
 
 class InboxWorker:

@@ -21,6 +21,20 @@ class Outgoing:
     reply_token: str | None = None
     push_to: str | None = None
     retry_key: str | None = None
+    token_at: datetime | None = None  # when LINE delivered the reply token (a token is good for about a minute)
+    settles: list[int] = field(default_factory=list)  # owed confirmations this message carries (models.OwedConfirmation)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A member whose order changed and who is to be told their order now (handlers.confirmations sends it)."""
+
+    chat_id: str  # the LINE group (or room)
+    user_id: str
+    member_id: int
+    campaign_id: int
+    fold: bool = False  # the group asked for one summary reply (`/設定 回覆 彙整`)
+    single: Any = None  # the quote reply confirming just this comment (an infra.messages.Text), unless folded
 
 
 @dataclass
@@ -32,9 +46,10 @@ class EventContext:
     settings: Settings
     messenger: Messenger
     sent_at: datetime  # when the user acted (the event's timestamp)
+    received_at: datetime | None = None  # when the webhook stored it (the reply token's age counts from here)
     outbox: list[Outgoing] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
-    batched: list[Any] = field(default_factory=list)  # handlers.batch_confirm.Pending, sent in one reply
+    confirmations: list[Confirmation] = field(default_factory=list)  # sent once the batch is applied
     # Message contents downloaded before this event's transaction opened (bytes, or the LineError LINE answered).
     contents: dict[str, bytes | Exception] = field(default_factory=dict)
 
@@ -84,7 +99,7 @@ class EventContext:
             if out.reply_token == token:
                 out.messages.extend(messages)
                 return
-        self.outbox.append(Outgoing(messages=list(messages), reply_token=token))
+        self.outbox.append(Outgoing(messages=list(messages), reply_token=token, token_at=self.received_at))
 
     def push(self, to: str, *messages: Message, retry_key: str | None = None) -> None:
         """Queue a push (costs quota) to a user or group."""

@@ -1,4 +1,4 @@
-"""The webhook inbox: store each event once, then claim pending events one at a time."""
+"""The webhook inbox: store each event once, then claim one chat's pending events at a time, in send order."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.engine import Connection, Dialect
+from sqlmodel import col
 
 from infra.db import UnitOfWork
 from models import WebhookEvent
@@ -45,15 +46,23 @@ def validate_event(raw: Any) -> str | None:
     return None
 
 
+def chat_of(raw: Mapping[str, Any]) -> str:
+    """Return the group, room or user an event came from ("" when it names none): its events are applied in order."""
+    source = raw.get("source")
+    if not isinstance(source, Mapping):
+        return ""
+    key = source.get("groupId") or source.get("roomId") or source.get("userId") or ""
+    return str(key)[:64]
+
+
 def event_time(raw: Mapping[str, Any]) -> datetime:
     """Return when the user acted (the event's ``timestamp``, ms since epoch) as aware UTC."""
     return datetime.fromtimestamp(int(raw["timestamp"]) / 1000, UTC)
 
 
-ROWS_PER_STATEMENT = 500  # 5 parameters a row, well under SQLite's 32,766
-_COLUMNS = ("webhook_event_id", "event_type", "sent_at", "payload", "received_at")  # sent as parameters
-# The same for every new row: written into the SQL, so that a row takes 5 parameters (psycopg caches the conversion
-# of a query with at most 50, i.e. up to 10 rows; a batch of a busy process holds about that many).
+ROWS_PER_STATEMENT = 500  # 6 parameters a row, well under SQLite's 32,766
+_COLUMNS = ("webhook_event_id", "event_type", "chat_key", "sent_at", "payload", "received_at")  # sent as parameters
+# The same for every new row: written into the SQL, so that a row takes only the parameters above.
 _CONSTANTS = (("status", "'pending'"), ("attempts", "0"))
 
 
@@ -77,7 +86,7 @@ def prepare(events: Iterable[Any]) -> Prepared:
             log.warning("skipped malformed webhook event: %s", problem)
             continue
         rows.append({
-            "webhook_event_id": raw["webhookEventId"], "event_type": str(raw["type"])[:32],
+            "webhook_event_id": raw["webhookEventId"], "event_type": str(raw["type"])[:32], "chat_key": chat_of(raw),
             "sent_at": event_time(raw), "payload": json.dumps(raw, ensure_ascii=False), "received_at": received,
         })
     return Prepared(rows, malformed)
@@ -154,19 +163,34 @@ def _insert_sql(paramstyle: str, count: int, *, returning: bool) -> str:
             "ON CONFLICT (webhook_event_id) DO NOTHING" + (" RETURNING webhook_event_id" if returning else ""))
 
 
-PROCESSING_LOCK = 0x67627579  # PostgreSQL advisory lock key ("gbuy"): one event applied at a time, in send order
+CHAT_LOCKS = 0x67627579  # PostgreSQL advisory lock namespace ("gbuy"): a chat's events are applied by one worker
+CANDIDATE_EVENTS = 500  # a PostgreSQL worker tries the chats of this many oldest pending events, oldest first
 
 
-def claim_next(uow: UnitOfWork) -> WebhookEvent | None:
-    """Return the oldest pending event (by send time), or None; no other process applies one until this commits.
+def claim_batch(uow: UnitOfWork, limit: int) -> list[WebhookEvent]:
+    """Return up to ``limit`` pending events of one chat, in send order; no other worker takes that chat meanwhile.
 
-    Events are applied one at a time in send order, whichever process applies them: a member's ``A+1`` and then
-    ``A改3`` must not be applied the other way round. SQLite's write lock already makes the transactions take turns;
-    on PostgreSQL a transaction-scoped advisory lock does, taken before the oldest event is looked up.
+    The chat whose oldest pending event is oldest goes first. A member's ``A+1`` and then ``A改3`` must be applied in
+    that order, and a limited item is given out in send order: one chat's events are applied by one worker at a
+    time. SQLite's write lock makes every transaction take turns anyway; on PostgreSQL each chat has a
+    transaction-scoped advisory lock, so workers apply different chats side by side and skip a chat another one
+    holds. The events are read after the lock is taken: a batch another worker committed meanwhile is not repeated.
     """
-    if uow.dialect == "postgresql":
-        uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROCESSING_LOCK})
-    return uow.session.execute(_in_send_order("pending", 1)).scalars().first()
+    if uow.dialect != "postgresql":
+        chat = uow.session.execute(_in_send_order("pending", 1).with_only_columns(col(WebhookEvent.chat_key))).scalar()
+    else:
+        chat = None
+        oldest = _in_send_order("pending", CANDIDATE_EVENTS).with_only_columns(col(WebhookEvent.chat_key))
+        for key in dict.fromkeys(uow.session.execute(oldest).scalars()):
+            taken = uow.session.execute(text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:key))"),
+                                        {"space": CHAT_LOCKS, "key": key}).scalar()
+            if taken:
+                chat = key
+                break
+    if chat is None:
+        return []
+    batch = _in_send_order("pending", limit).where(col(WebhookEvent.chat_key) == chat)
+    return list(uow.session.execute(batch).scalars())
 
 
 def _in_send_order(status: str, limit: int) -> Select[WebhookEvent]:

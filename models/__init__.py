@@ -6,7 +6,7 @@ from models.member import Member, MemberTag, SurveyAnswer
 from models.order import OrderChange, OrderLine, OrderRequest
 from models.payment import BankTransaction, HeldStatement, PaymentClaim, StatementImport, StatementLayout
 from models.reminder import ReminderSent, Setting
-from models.webhook import WebhookEvent
+from models.webhook import OwedConfirmation, WebhookEvent
 
 __all__ = [
     "BankTransaction",
@@ -21,6 +21,7 @@ __all__ = [
     "OrderChange",
     "OrderLine",
     "OrderRequest",
+    "OwedConfirmation",
     "PaymentClaim",
     "ReminderSent",
     "Setting",

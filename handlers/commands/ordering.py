@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from handlers import order_messages as say
-from handlers.batch_confirm import Pending
 from handlers.commands import keyword
-from handlers.context import EventContext
+from handlers.context import Confirmation, EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
@@ -113,22 +112,27 @@ def ask_which_campaign(ctx: EventContext, options: list[Campaign], body: str) ->
 
 
 def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: bool) -> None:
-    """Tell the member their order now (quote-reply by default; the group may choose silence)."""
+    """Tell the member their order now: a quote reply, or a line of the batch's folded reply (handlers.confirmations).
+
+    The group may choose silence.
+    """
     group = ctx.uow.session.get(Group, campaign.group_id)
-    if group is not None and group.reply_mode == "silent":
-        return
-    if group is not None and group.reply_mode == "batch" and ctx.reply_token and ctx.user_id:
-        ctx.batched.append(Pending(group.line_group_id, ctx.reply_token, ctx.user_id, member_id, campaign.id or 0))
+    if group is None or group.reply_mode == "silent" or ctx.user_id is None:
         return
     states = order_views.member_state(ctx.uow, campaign, member_id)
     if not changed and not states:
         return
-    text = say.member_order(campaign, states).text
-    member = ctx.uow.session.get(Member, member_id)
-    invite = survey.invite_text(ctx.uow, member) if member is not None and states else None
-    if invite:
-        text += "\n\n" + invite
-    reply_quoting(ctx, Text(text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id or ""}))
+    single = None
+    if group.reply_mode != "batch":
+        text = say.member_order(campaign, states).text
+        member = ctx.uow.session.get(Member, member_id)
+        invite = survey.invite_text(ctx.uow, member) if member is not None and states else None
+        if invite:
+            text += "\n\n" + invite
+        single = Text(text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id})
+    ctx.confirmations.append(Confirmation(
+        group.line_group_id, ctx.user_id, member_id, campaign.id or 0, fold=group.reply_mode == "batch", single=single,
+    ))
 
 
 def announce_promotions(ctx: EventContext, campaign: Campaign, promotions: Sequence[Promotion]) -> None:

@@ -25,6 +25,17 @@ def texts_in(fake_line: FakeLineServer, chat_id: str) -> list[str]:
     return fake_line.platform.texts_to(chat_id)
 
 
+def confirmed_in(fake_line: FakeLineServer, chat_id: str) -> set[str]:
+    """Return the members the bot told their order in a chat: by a quote reply or a line of a folded one."""
+    found = set()
+    for entry in fake_line.platform.timeline():
+        message = entry.message
+        if entry.chat_id == chat_id and entry.sender_id is None and "已登記" in str(message.get("text", "")):
+            for sub in (message.get("substitution") or {}).values():
+                found.add(sub.get("mentionee", {}).get("userId"))
+    return found
+
+
 def test_signed_webhook_is_answered_and_forged_one_rejected(gunicorn_bot: RunningBot, fake_line: FakeLineServer) -> None:
     member = "Ue2emember0000000000000000000001"
     fake_line.platform.add_user(member, "小美", friend=False)
@@ -58,7 +69,7 @@ def test_campaign_under_concurrent_comments_never_oversells(gunicorn_bot: Runnin
     # Redeliver a few bodies: nothing may double.
     for event in events[:5]:
         assert gunicorn_bot.sender.redeliver(webhook_body([event])).status == 200
-    assert wait_until(lambda: sum("已登記" in t for t in texts_in(fake_line, E2E_GROUP)) >= len(members), timeout=30)
+    assert wait_until(lambda: confirmed_in(fake_line, E2E_GROUP) >= set(members), timeout=30)
     gunicorn_bot.sender.send(gunicorn_bot.events.text("/統計", user_id=E2E_HOST, group_id=E2E_GROUP,
                                                       timestamp_ms=at(2, 10)))
     assert wait_until(lambda: any("📊" in t for t in texts_in(fake_line, E2E_GROUP)))

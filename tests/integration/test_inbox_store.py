@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import event
-from sqlmodel import func, select
+from sqlmodel import select
 
-from bot.runtime import MAX_DEFER_S, MAX_LAG_S, Runtime
+from bot.runtime import Runtime
 from infra import inbox, inbox_store
 from infra.db import UnitOfWork
 from infra.inbox_store import InboxStore
@@ -87,55 +87,6 @@ def test_the_store_keeps_its_connection_between_bodies_and_rechecks_it_after_a_q
     assert len(checkouts) == 2  # handed back and checked out again (the pool pings it on PostgreSQL)
     store.close()
     assert engine.pool.checkedout() == 0
-
-
-class RecordingTraffic:
-    """Stands in for the traffic gauge: records how long the worker was told to wait."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def wait_quiet(self, max_wait_s: float) -> bool:
-        self.waits.append(max_wait_s)
-        return True
-
-
-@pytest.mark.parametrize(("lag_s", "holds_back"), [(0.0, True), (MAX_LAG_S - 1, True), (MAX_LAG_S + 1, False)])
-def test_the_worker_holds_back_for_webhooks_unless_the_inbox_is_behind(app: Flask, lag_s: float, holds_back: bool) -> None:
-    rt: Runtime = app.extensions["groupbuy"]
-    traffic = RecordingTraffic()
-    rt.traffic = traffic  # type: ignore[assignment]
-    rt.processor.lag_s = lag_s
-    assert rt._process_next_when_quiet() is False
-    assert traffic.waits == ([MAX_DEFER_S] if holds_back else [])
-    assert rt.processor.lag_s == 0.0  # an empty inbox is not behind
-
-
-def test_the_processor_measures_how_long_events_waited(app: Flask, uow: UnitOfWork) -> None:
-    rt: Runtime = app.extensions["groupbuy"]
-    assert rt.inbox.store([text_event("大家好")], 1.0).stored == 1
-    assert rt.processor._process_one()
-    assert 0.0 <= rt.processor.lag_s < 60
-    assert uow.session.exec(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "done")).one() == 1
-
-
-def test_a_second_processor_waits_and_then_takes_the_oldest_event(app: Flask, uow: UnitOfWork) -> None:
-    """Two processes never apply events side by side: the second waits, then applies the oldest one first."""
-    rt: Runtime = app.extensions["groupbuy"]
-    first, second = text_event("大家好", ts=1_800_000_000_000), text_event("早安", ts=1_800_000_000_001)
-    assert rt.inbox.store([first, second], 1.0).stored == 2
-    claimed = inbox.claim_next(uow)  # another process in the middle of applying the oldest event
-    assert claimed is not None and claimed.webhook_event_id == first["webhookEventId"]
-    other = threading.Thread(target=rt.processor._process_one)
-    other.start()
-    other.join(0.5)
-    assert other.is_alive()  # neither skipping ahead to the second event nor applying the first one twice
-    uow.rollback()  # that process died before committing: the oldest event is pending again
-    other.join(10)
-    assert not other.is_alive()
-    done = uow.session.exec(select(WebhookEvent.webhook_event_id).where(WebhookEvent.status == "done")).all()
-    uow.rollback()
-    assert done == [first["webhookEventId"]]
 
 
 def test_on_sqlite_the_webhook_insert_commits_by_itself_and_hands_the_writer_lock_on(app: Flask) -> None:

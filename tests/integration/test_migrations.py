@@ -68,13 +68,13 @@ def test_order_requests_downgrade_and_upgrade(database_url: str) -> None:
 
 
 def test_a_webhook_insert_writes_only_the_indexes_something_reads(database_url: str) -> None:
-    """Each index is one more B-tree write per stored event; the inbox keeps the unique id and the claim order."""
+    """Each index is one more B-tree write per stored event: the unique id, the claim order, each chat's order."""
     engine = make_engine(database_url)
     try:
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("webhook_events")}
     finally:
         engine.dispose()
-    assert indexes == {"ix_webhook_events_webhook_event_id", "ix_webhook_events_claim"}
+    assert indexes == {"ix_webhook_events_webhook_event_id", "ix_webhook_events_claim", "ix_webhook_events_claim_chat"}
 
 
 def assert_served_by(database_url: str, query: str, index: str) -> None:
@@ -91,3 +91,10 @@ def assert_served_by(database_url: str, query: str, index: str) -> None:
                 assert index in plan and "Sort" not in plan, plan
     finally:
         engine.dispose()
+
+
+def test_a_worker_reads_a_chats_batch_from_the_index(database_url: str) -> None:
+    """A batch is one chat's pending events in send order: read along the index, however long the backlog."""
+    batch = ("SELECT id FROM webhook_events WHERE status = 'pending' AND chat_key = 'Cgroup'"
+             " ORDER BY sent_at, id LIMIT 50")
+    assert_served_by(database_url, batch, "ix_webhook_events_claim_chat")
