@@ -24,7 +24,8 @@ from models.base import utcnow
 
 log = logging.getLogger(__name__)
 MAX_FETCHED = 4
-BATCH = 50  # events of one chat applied in one transaction (SQLite: the web's inserts wait for it meanwhile)
+BATCH = 50  # events of one chat claimed for one transaction
+BATCH_BUDGET_S = 0.25  # and applied for at most this long: SQLite's webhook inserts wait for the write lock meanwhile
 RECOVER_EVERY_S = 1.0  # an idle processor looks this often for confirmations a stopped worker left unsent
 
 
@@ -82,7 +83,10 @@ class EventProcessor:
                 return None
             contexts: list[EventContext] = []
             handled = 0
+            began = time.monotonic()
             for row in rows:
+                if handled and time.monotonic() - began > BATCH_BUDGET_S:
+                    break  # the rest stay pending for the next batch
                 event = self._read(uow, row)
                 if event is None:
                     handled += 1

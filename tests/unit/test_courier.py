@@ -58,3 +58,19 @@ def test_stop_runs_what_is_queued_first() -> None:
     release.set()
     courier.stop()
     assert seen == [0, 1, 2]
+
+
+def test_with_several_threads_sends_wait_for_line_side_by_side() -> None:
+    """A batch's replies go out together: four slow calls to LINE overlap instead of queueing."""
+    courier, inside, release = Courier(threads=4), threading.Barrier(4, timeout=5), threading.Event()
+
+    def slow_reply() -> None:
+        inside.wait()  # all four are in flight at once, or this times out
+        release.wait(5)
+
+    for _ in range(4):
+        courier.submit(slow_reply)
+    release.set()
+    courier.join()
+    assert not inside.broken
+    courier.stop()
