@@ -28,21 +28,15 @@ def validator(channel_secret: str) -> SignatureValidator:
 
 
 def runtime() -> Runtime:
-    """Return the app's runtime (settings, engine, messenger, worker)."""
+    """Return the app's runtime (settings, engine, messenger, inbox store)."""
     rt: Runtime = current_app.extensions["groupbuy"]
     return rt
 
 
 @bp.post("/callback")
 def callback() -> ResponseReturnValue:
-    """Receive LINE's webhook: verify, store each event once, hand off, answer 200."""
+    """Receive LINE's webhook: verify, store each event once, answer 200 (``groupbuy worker`` applies them)."""
     rt = runtime()
-    with rt.traffic.request():  # the inbox worker of this process holds back meanwhile
-        return receive(rt)
-
-
-def receive(rt: Runtime) -> ResponseReturnValue:
-    """Verify and store one webhook body; return the answer for LINE."""
     signature = flask_request.headers.get("X-Line-Signature", "")
     body = flask_request.get_data(cache=False, as_text=False)
     if len(body) > MAX_BODY:

@@ -26,10 +26,9 @@ class Settings:
     database_url: str = field(default_factory=lambda: default_database_url())
     admins: frozenset[str] = frozenset()
     timezone: str = "Asia/Taipei"
-    # "thread": the webhook stores events and a background thread of each web process applies them;
-    # "store": the web processes only store; ``groupbuy worker`` processes apply them (bot.worker);
+    # "store": the web processes only verify, store and answer; ``groupbuy worker`` processes apply (bot.worker);
     # "inline": events are applied before the webhook answers (deterministic tests).
-    webhook_mode: str = "thread"
+    webhook_mode: str = "store"
     # Where hosts' phones can reach this app (for /匯出 download links); None = links are not offered.
     public_url: str | None = None
 
@@ -57,9 +56,12 @@ class Settings:
             if value.lower() in PLACEHOLDER_SECRETS:
                 raise ConfigError(f"{name} is a placeholder ({value!r}); set the real value from LINE Developers.")
         tz = str(timezone_from_env(env))
-        mode = env.get("GROUPBUY_WEBHOOK_MODE", "thread").strip() or "thread"
-        if mode not in {"thread", "store", "inline"}:
-            raise ConfigError("GROUPBUY_WEBHOOK_MODE must be 'thread', 'store' (with `groupbuy worker`) or 'inline'.")
+        mode = env.get("GROUPBUY_WEBHOOK_MODE", "store").strip() or "store"
+        if mode not in {"store", "inline"}:
+            raise ConfigError(
+                "GROUPBUY_WEBHOOK_MODE must be 'store' (the default: run `groupbuy worker` beside the web processes) "
+                "or 'inline' (tests: apply before answering)."
+            )
         admins = frozenset(a.strip() for a in env.get("GROUPBUY_ADMINS", "").split(",") if a.strip())
         return cls(
             channel_secret=secret,

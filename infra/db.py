@@ -26,29 +26,18 @@ LOCK_TIMEOUT_S = 30.0  # how long a transaction waits for SQLite's write lock (U
 BUSY_STEP_MS = 100  # SQLite's own wait (for writers outside infra.writer_lock) is cut to what is left, in these steps
 
 
-def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
-
-    ``checkpoint_in_background``: a SQLite file's connections leave WAL checkpoints to a
-    :class:`~infra.checkpoint.Checkpointer` instead of running one in the commit that fills the log.
-    """
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL (checkpointed by SQLite itself), a busy timeout and write-locking transactions."""
     if url.startswith("sqlite"):
         database = make_url(url).database
         args = {"check_same_thread": False, "timeout": LOCK_TIMEOUT_S, **writer_lock.connect_args(database)}
         engine = create_engine(url, connect_args=args)
-        _configure_sqlite(engine, writer_lock.writer_lock_for(database) if "factory" in args and database else None,
-                          checkpoint_on_commit=not checkpoint_in_background)
+        _configure_sqlite(engine, writer_lock.writer_lock_for(database) if "factory" in args and database else None)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def is_sqlite_file(url: str) -> bool:
-    """Return True for a SQLite database in a file (not in memory)."""
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and bool(writer_lock.connect_args(parsed.database))
-
-
-def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, checkpoint_on_commit: bool) -> None:
+def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None) -> None:
     """Make SQLite behave under concurrent writers: WAL, foreign keys, writers queued, BEGIN IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
@@ -61,8 +50,6 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
-        if not checkpoint_on_commit:
-            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "checkin")
@@ -85,8 +72,7 @@ def _configure_sqlite(engine: Engine, lock: writer_lock.WriterLock | None, *, ch
             return
         if getattr(dbapi_conn, "query_only", False):
             _set_query_only(dbapi_conn, False)
-        take_write_lock(dbapi_conn, float(options.get("lock_timeout_s", LOCK_TIMEOUT_S)),
-                        options.get("lock_priority", "normal"))
+        take_write_lock(dbapi_conn, float(options.get("lock_timeout_s", LOCK_TIMEOUT_S)))
         try:
             dbapi_conn.execute("BEGIN IMMEDIATE")  # straight to the driver: this runs for every transaction
         except BaseException:
@@ -104,14 +90,14 @@ def _set_query_only(dbapi_conn: Any, on: bool) -> None:
             dbapi_conn.execute("PRAGMA query_only=0")
 
 
-def take_write_lock(dbapi_conn: Any, timeout_s: float, priority: str = "normal") -> None:
+def take_write_lock(dbapi_conn: Any, timeout_s: float) -> None:
     """Queue for a SQLite connection's writer lock (infra.writer_lock) and bound SQLite's own wait to what is left.
 
     Raises OperationalError when the lock is not free within ``timeout_s``. Give it back with
     :func:`give_write_lock`, or by committing or rolling back a transaction begun after it.
     """
     started = time.monotonic()
-    if not getattr(dbapi_conn, "take_writer_lock", lambda *_: True)(timeout_s, priority):
+    if not getattr(dbapi_conn, "take_writer_lock", lambda _timeout_s: True)(timeout_s):
         raise OperationalError("(write lock)", None, Exception(f"database write lock not free within {timeout_s}s"))
     try:
         budget_ms = max(1, int((timeout_s - (time.monotonic() - started)) * 1000))
@@ -134,12 +120,10 @@ def give_write_lock(dbapi_conn: Any) -> None:
 class UnitOfWork:
     """One database session for one event, command or job: commit explicitly, roll back otherwise."""
 
-    def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, lock_priority: str = "normal",
-                 read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, lock_timeout_s: float | None = None, read_only: bool = False) -> None:
         self.engine = engine
-        # SQLite: give up waiting for the write lock after lock_timeout_s; "urgent" writers (the webhook) go before
-        # "background" ones (event processing) — see infra.writer_lock.
-        self.lock_options: dict[str, Any] = {"lock_priority": lock_priority}
+        # SQLite: give up waiting for the write lock (infra.writer_lock) after lock_timeout_s.
+        self.lock_options: dict[str, Any] = {}
         if lock_timeout_s is not None:
             self.lock_options["lock_timeout_s"] = lock_timeout_s
         # read_only (exports, views, health checks): no write lock on SQLite, a READ ONLY transaction on PostgreSQL;

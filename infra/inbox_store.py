@@ -62,9 +62,9 @@ class InboxStore:
         try:
             if not self._sqlite:
                 return inbox.insert_bodies(conn, bodies)
-            # SQLite: an urgent writer (infra.writer_lock) that waits at most budget_s for the write lock.
+            # SQLite: queue for the write lock (infra.writer_lock) for at most budget_s.
             dbapi_conn = conn.connection.dbapi_connection
-            take_write_lock(dbapi_conn, budget_s, "urgent")
+            take_write_lock(dbapi_conn, budget_s)
             try:
                 return inbox.insert_bodies(conn, bodies)
             finally:

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the fake LINE platform over real HTTP, and the bot under real gunicorn."""
+"""End-to-end fixtures: the fake LINE platform over real HTTP, and the bot under real gunicorn beside a worker."""
 
 from __future__ import annotations
 
@@ -55,17 +55,22 @@ def fake_line() -> Iterator[FakeLineServer]:
 
 @dataclass
 class RunningBot:
-    """A bot served by gunicorn in a subprocess."""
+    """A bot as the Procfile runs it: gunicorn (web) and ``groupbuy worker``, each in a subprocess."""
 
     url: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes]  # the gunicorn master
     log_path: Path
     sender: WebhookSender
     events: EventFactory
+    worker: subprocess.Popen[bytes] | None = None
+    worker_log_path: Path | None = None
 
     def log(self) -> str:
-        """Return what gunicorn printed so far."""
-        return self.log_path.read_text(errors="replace")
+        """Return what gunicorn and the worker printed so far."""
+        text = self.log_path.read_text(errors="replace")
+        if self.worker_log_path is not None and self.worker_log_path.exists():
+            text += "\n--- worker ---\n" + self.worker_log_path.read_text(errors="replace")
+        return text
 
 
 def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -81,7 +86,11 @@ def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]
 
 
 def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Run ``groupbuy serve`` (migrate + gunicorn with the Procfile's settings) in the background."""
+    """Run ``groupbuy serve`` (migrate + gunicorn with the Procfile's settings) in the background.
+
+    The web side only stores events: pair it with :func:`start_worker` (once it is healthy, so the database is
+    migrated) for them to be applied.
+    """
     exe = Path(sys.executable).with_name("groupbuy")
     return spawn([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env, log_path)
 
@@ -121,18 +130,23 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def gunicorn_bot(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    """Serve the bot with real gunicorn against the fake LINE platform and the test database."""
+    """Serve the bot with real gunicorn and a ``groupbuy worker`` against the fake LINE platform and the test database."""
     port = free_port()
-    log_path = tmp_path / "gunicorn.log"
-    process = start_gunicorn(bot_env(fake_line.base_url, database_url), port, log_path)
+    log_path, worker_log_path = tmp_path / "gunicorn.log", tmp_path / "worker.log"
+    env = bot_env(fake_line.base_url, database_url)
+    process = start_gunicorn(env, port, log_path)
     url = f"http://127.0.0.1:{port}"
     if not wait_until(lambda: is_healthy(url), timeout=30):
-        process.kill()
+        stop(process)
         pytest.fail("gunicorn did not become healthy:\n" + log_path.read_text(errors="replace"))
-    bot = RunningBot(url=url, process=process, log_path=log_path,
+    worker = start_worker(env, worker_log_path)  # after `serve` has migrated the database
+    bot = RunningBot(url=url, process=process, log_path=log_path, worker=worker, worker_log_path=worker_log_path,
                      sender=WebhookSender(f"{url}/callback", E2E_SECRET), events=EventFactory(fake_line.platform))
-    yield bot
-    stop(process)
+    try:
+        yield bot
+    finally:
+        stop(worker)
+        stop(process)
 
 
 CHROMIUM = "/usr/bin/chromium"

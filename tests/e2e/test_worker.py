@@ -1,8 +1,8 @@
-"""``GROUPBUY_WEBHOOK_MODE=store`` + ``groupbuy worker``: the web processes only store; a worker process applies."""
+"""The web processes only verify, store and answer (the default ``GROUPBUY_WEBHOOK_MODE=store``); a
+``groupbuy worker`` process applies the events."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +20,8 @@ from tests.e2e.conftest import (
     bot_env,
     free_port,
     is_healthy,
-    spawn,
     start_gunicorn,
+    start_worker,
     stop,
     wait_until,
 )
@@ -43,13 +43,13 @@ def pending(database_url: str) -> int:
 
 @pytest.fixture
 def store_only(fake_line: FakeLineServer, database_url: str, tmp_path: Path) -> Iterator[tuple[WebhookSender, dict[str, str]]]:
-    """Serve the webhook with gunicorn in store mode; yield a signed sender and the environment for a worker."""
-    env = {**bot_env(fake_line.base_url, database_url), "GROUPBUY_WEBHOOK_MODE": "store"}
+    """Serve the webhook with gunicorn and no worker; yield a signed sender and the environment for a worker."""
+    env = bot_env(fake_line.base_url, database_url)  # GROUPBUY_WEBHOOK_MODE unset: store is the default
     port = free_port()
     process = start_gunicorn(env, port, tmp_path / "gunicorn.log")
     url = f"http://127.0.0.1:{port}"
     if not wait_until(lambda: is_healthy(url), timeout=30):
-        process.kill()
+        stop(process)
         pytest.fail("gunicorn did not become healthy:\n" + (tmp_path / "gunicorn.log").read_text(errors="replace"))
     yield WebhookSender(f"{url}/callback", E2E_SECRET), env
     stop(process)
@@ -74,7 +74,7 @@ def test_events_wait_for_a_worker_and_a_worker_applies_them_in_send_order(
     time.sleep(0.5)
     assert pending(database_url) == 3 and platform.replies == []  # stored and answered; nothing applied yet
 
-    worker = spawn([str(Path(sys.executable).with_name("groupbuy")), "worker"], env, tmp_path / "worker.log")
+    worker = start_worker(env, tmp_path / "worker.log")
     try:
         assert wait_until(lambda: pending(database_url) == 0, timeout=30), (tmp_path / "worker.log").read_text()
         # A+1 then A改3 is three; applied the other way round it would be four.

@@ -16,7 +16,7 @@ def test_defaults() -> None:
     assert s.line_api_base_url == LINE_API_DEFAULT
     assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("groupbuy.db")
     assert s.timezone == "Asia/Taipei" and s.admins == frozenset()
-    assert s.webhook_mode == "thread" and s.public_url is None
+    assert s.webhook_mode == "store" and s.public_url is None
 
 
 def test_everything_from_the_environment() -> None:
@@ -28,6 +28,7 @@ def test_everything_from_the_environment() -> None:
     assert s.database_url == "postgresql+psycopg://u@h/db"
     assert s.admins == frozenset({"U1", "U2"})
     assert s.tz.key == "Asia/Tokyo" and s.public_url == "https://x.tw"
+    assert Settings.from_env({**GOOD, "GROUPBUY_WEBHOOK_MODE": "inline"}).webhook_mode == "inline"
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,7 @@ def test_everything_from_the_environment() -> None:
         ({**GOOD, "LINE_CHANNEL_SECRET": "changethis"}, "placeholder"),
         ({**GOOD, "GROUPBUY_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
         ({**GOOD, "GROUPBUY_WEBHOOK_MODE": "async"}, "GROUPBUY_WEBHOOK_MODE"),
+        ({**GOOD, "GROUPBUY_WEBHOOK_MODE": "thread"}, "groupbuy worker"),  # the in-process consumer is gone
     ],
 )
 def test_bad_configuration_is_refused_with_the_reason(env: dict[str, str], message: str) -> None:

@@ -1,4 +1,4 @@
-"""The SQLite writer queue: webhook inserts (urgent) go before event processing (background), never starving it."""
+"""The SQLite writer queue: one writer at a time across threads and processes, handed on as soon as it is free."""
 
 from __future__ import annotations
 
@@ -7,45 +7,47 @@ import threading
 import time
 from pathlib import Path
 
-from infra.writer_lock import BACKGROUND_YIELD_S, WriterLock
+from infra.writer_lock import WriterLock
 
 
-def test_an_urgent_writer_goes_before_a_background_writer_already_waiting(tmp_path: Path) -> None:
+def test_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
     path = str(tmp_path / "groupbuy.db-writer.lock")
     here, other_process = WriterLock(path), WriterLock(path)  # separate descriptors: separate flock holders
     assert other_process.acquire(1.0)
-    order: list[str] = []
+    got = threading.Event()
 
-    def write(priority: str) -> None:
-        assert here.acquire(5.0, priority)
-        order.append(priority)
-        time.sleep(0.02)
+    def write() -> None:
+        assert here.acquire(5.0)
+        got.set()
         here.release()
 
-    background = threading.Thread(target=write, args=("background",))
-    background.start()
-    time.sleep(0.02)  # processing waits for the other process's transaction…
-    urgent = threading.Thread(target=write, args=("urgent",))
-    urgent.start()
-    time.sleep(0.02)  # …when a webhook insert arrives
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert not got.wait(0.05)  # waits for the other process's transaction…
     other_process.release()
-    background.join(5)
-    urgent.join(5)
-    assert order == ["urgent", "background"]
+    assert got.wait(1.0)  # …and goes as soon as it ends
+    writer.join(5)
 
 
-def test_a_background_writer_yields_only_for_a_while(tmp_path: Path) -> None:
-    path = str(tmp_path / "groupbuy.db-writer.lock")
-    announcer, processor = WriterLock(path), WriterLock(path)
-    announcer._announce(+1)  # an urgent writer of another process that never gets going
-    try:
-        started = time.monotonic()
-        assert processor.acquire(2.0, "background")
-        waited = time.monotonic() - started
-        processor.release()
-    finally:
-        announcer._announce(-1)
-    assert BACKGROUND_YIELD_S * 0.9 <= waited < 1.0
+def test_writers_of_one_process_queue_on_the_thread_lock(tmp_path: Path) -> None:
+    lock = WriterLock(str(tmp_path / "groupbuy.db-writer.lock"))
+    inside, most = [0], [0]
+
+    def write() -> None:
+        for _ in range(20):
+            assert lock.acquire(5.0)
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            time.sleep(0.0005)
+            inside[0] -= 1
+            lock.release()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert most[0] == 1
 
 
 def test_a_writer_gives_up_at_its_timeout(tmp_path: Path) -> None:
@@ -53,10 +55,10 @@ def test_a_writer_gives_up_at_its_timeout(tmp_path: Path) -> None:
     holder, waiter = WriterLock(path), WriterLock(path)
     assert holder.acquire(1.0)
     started = time.monotonic()
-    assert not waiter.acquire(0.1, "urgent")
+    assert not waiter.acquire(0.1)
     assert 0.09 <= time.monotonic() - started < 1.0
     holder.release()
-    assert waiter.acquire(0.1, "background")
+    assert waiter.acquire(0.1)
     waiter.release()
 
 
