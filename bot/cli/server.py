@@ -1,4 +1,4 @@
-"""``groupbuy serve`` and ``groupbuy db upgrade`` (``groupbuy db inbox`` lives in bot.cli.inbox)."""
+"""``groupbuy serve`` (the web side; ``groupbuy worker`` applies the events) and ``groupbuy db upgrade``."""
 
 from __future__ import annotations
 
@@ -39,7 +39,10 @@ def db_upgrade(revision: str) -> None:
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="$PORT or 8000")
 @click.option("--workers", type=int, default=None, help="Gunicorn workers (default $WEB_CONCURRENCY or 2).")
 def serve(host: str, port: int, workers: int | None) -> None:
-    """Migrate the database, then run the bot under gunicorn (as the Procfile's web: line does)."""
+    """Migrate the database, then run the webhook under gunicorn (as the Procfile's web: line does).
+
+    The web processes only verify, store and answer: run `groupbuy worker` beside them to apply the events.
+    """
     load_settings()  # fail fast with a clear message before forking workers
     from infra.db import upgrade
 
