@@ -38,8 +38,6 @@ class EventProcessor:
     to LINE from the courier's threads, side by side.
     """
 
-    lag_s = 0.0  # read by bot.runtime's in-process thread mode, which is on its way out
-
     def __init__(
         self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None,
         batch_size: int = BATCH,
@@ -214,51 +212,3 @@ class EventProcessor:
             self._fetched[message_id] = self.messenger.content(message_id)
         except LineError as exc:
             self._fetched[message_id] = exc
-
-
-class InboxWorker:
-    """A background thread per web process that drains the inbox when woken (and every second)."""
-
-    def __init__(self, process_next: Callable[[], bool], poll_seconds: float = 1.0) -> None:
-        self._process_next = process_next
-        self._poll = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        """Start the thread once per process."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._thread = threading.Thread(target=self._run, name="groupbuy-inbox", daemon=True)
-            self._thread.start()
-
-    def notify(self) -> None:
-        """Wake the worker: new events were stored (cheap when it is running and already woken: once per request)."""
-        thread = self._thread
-        if thread is None or not thread.is_alive():
-            self.start()
-        if not self._wake.is_set():
-            self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread after the event in hand."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        backoff = self._poll
-        while not self._stop.is_set():
-            self._wake.wait(backoff)
-            self._wake.clear()
-            try:
-                while not self._stop.is_set() and self._process_next():
-                    pass
-                backoff = self._poll
-            except Exception:
-                log.warning("inbox worker error; retrying", exc_info=True)
-                backoff = min(backoff * 2, 10.0)
