@@ -36,6 +36,7 @@ FOLD_AT = 4  # this many members confirmed in one chat's batch get one folded re
 MAX_TOKEN_AGE_S = 50.0  # LINE takes a reply token for about a minute after delivery; keep a margin for the send
 PER_MESSAGE = 10  # members named per message of a folded reply
 MAX_MESSAGES = 5  # messages per reply
+RECOVER_AFTER_S = 10.0  # an owed row this old is no longer in flight in any worker (another may resend it)
 FORGET_AFTER = timedelta(minutes=30)  # an owed confirmation no reply carried by then is dropped (and logged)
 
 
@@ -189,9 +190,11 @@ def recover(uow: UnitOfWork, now: datetime, busy: Collection[int] = ()) -> list[
     acceptance was not recorded) is refused by LINE, so nothing is said twice; the rows then wait for the next
     reply in the chat.
     """
-    cutoff = now - timedelta(seconds=MAX_TOKEN_AGE_S)
+    cutoff, settled = now - timedelta(seconds=MAX_TOKEN_AGE_S), now - timedelta(seconds=RECOVER_AFTER_S)
     rows = uow.session.exec(
-        select(OwedConfirmation).where(col(OwedConfirmation.token_at) > cutoff).order_by(col(OwedConfirmation.id))
+        select(OwedConfirmation)
+        .where(col(OwedConfirmation.token_at) > cutoff, col(OwedConfirmation.created_at) < settled)
+        .order_by(col(OwedConfirmation.id))
     ).all()
     by_chat: dict[str, list[OwedConfirmation]] = {}
     for row in rows:

@@ -179,6 +179,10 @@ def test_an_idle_worker_resends_an_unsent_confirmation_while_its_token_lasts(
     store(event, 5)
     processor.drain()
     line.down = False
+    with UnitOfWork(app.extensions["groupbuy"].engine) as w:  # the worker stopped 15 s ago
+        w.session.execute(update(OwedConfirmation).values(created_at=utcnow() - timedelta(seconds=15),
+                                                          token_at=utcnow() - timedelta(seconds=15)))
+        w.commit()
     EventProcessor(app.extensions["groupbuy"].engine, settings, line).tidy()  # a restarted worker, with no new events
     (token, messages), = line.replies[1:]
     assert token == event[0]["replyToken"] and mentioned(messages) == {member_id(1)}
