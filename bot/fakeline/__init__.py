@@ -3,11 +3,12 @@
 from bot.fakeline.delivery import Delivery, WebhookSender, as_redelivery, encode, sign, webhook_body
 from bot.fakeline.events import EventFactory, Mention
 from bot.fakeline.platform import FakeLinePlatform
-from bot.fakeline.records import ChatEntry, RecordedRequest, Violation
+from bot.fakeline.records import REFUSALS, ChatEntry, RecordedRequest, Violation
 from bot.fakeline.server import FakeLineServer
 from bot.fakeline.validation import RequestValidator
 
 __all__ = [
+    "REFUSALS",
     "ChatEntry",
     "Delivery",
     "EventFactory",

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, request
 
 from bot.fakeline.platform import FakeLinePlatform
-from bot.fakeline.records import RecordedRequest, Violation
+from bot.fakeline.records import INVALID, OTHER, RecordedRequest, Violation
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ def _api_blueprint(platform: FakeLinePlatform) -> Blueprint:
                 status=response.status_code,
                 response=answer,
                 request_id=request_id,
+                at=platform.now(),
+                refusal=None if response.status_code < 400 else getattr(g, "refusal", OTHER),
             )
         )
         return response
@@ -84,7 +86,7 @@ def _api_blueprint(platform: FakeLinePlatform) -> Blueprint:
         body, problem = _validated(platform)
         if problem is not None:
             return problem
-        chat_id = platform.use_reply_token(body["replyToken"])
+        chat_id, g.refusal = platform.redeem_reply_token(body["replyToken"])
         if chat_id is None:
             platform.notice(platform.reply_token_chat(body["replyToken"]), "⚠ 回覆失敗：reply token 已用過或過期（400）")
             return error(400, "Invalid reply token")
@@ -213,6 +215,7 @@ def _reject(
     platform: FakeLinePlatform, body: Any, details: list[dict[str, str]], message: str = "", source: str = "platform"
 ) -> Response:
     """Record a violation, show it in the chat it was meant for, and return LINE's 400."""
+    g.refusal = INVALID
     platform.record_violation(Violation(request.path, body, tuple(details), source))
     if isinstance(body, dict):
         token = body.get("replyToken")

@@ -8,12 +8,12 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.fakeline.events import EventFactory
-from bot.fakeline.records import ChatEntry, Content, Group, RecordedRequest, User, Violation
+from bot.fakeline.records import EXPIRED, UNKNOWN, USED, ChatEntry, Content, Group, RecordedRequest, User, Violation
 from bot.fakeline.validation import RequestValidator
 
 logger = logging.getLogger(__name__)
@@ -185,14 +185,32 @@ class FakeLinePlatform:
 
     def use_reply_token(self, token: str) -> str | None:
         """Consume a reply token; return its chat id, or None if unknown, used or expired."""
+        return self.redeem_reply_token(token)[0]
+
+    def redeem_reply_token(self, token: str) -> tuple[str | None, str | None]:
+        """Consume a reply token; return (its chat id, None), or (None, why: EXPIRED, USED or UNKNOWN)."""
         with self.lock:
             issued = self._traffic.reply_tokens.get(token)
-            if issued is None or issued.used:
-                return None
+            if issued is None:
+                return None, UNKNOWN
+            if issued.used:
+                return None, USED
             if self.reply_token_ttl_s is not None and self.now() - issued.issued_at > self.reply_token_ttl_s:
-                return None
+                return None, EXPIRED
             issued.used = True
-            return issued.chat_id
+            return issued.chat_id, None
+
+    def restart_reply_tokens(self, tokens: Iterable[str]) -> None:
+        """Start the reply window of issued tokens now (LINE issues them when it delivers the webhook).
+
+        Events built ahead of time (a benchmark's burst) carry tokens whose window should open when they are sent.
+        """
+        with self.lock:
+            now = self.now()
+            for token in tokens:
+                issued = self._traffic.reply_tokens.get(token)
+                if issued is not None:
+                    issued.issued_at = now
 
     def quoted_message(self, quote_token: str) -> str | None:
         """Return the message id a quote token was issued for."""
@@ -243,6 +261,11 @@ class FakeLinePlatform:
     def replies(self) -> list[RecordedRequest]:
         """Return accepted reply requests."""
         return self._accepted("/v2/bot/message/reply")
+
+    @property
+    def refused_replies(self) -> list[RecordedRequest]:
+        """Return reply requests LINE refused, each with its `refusal` reason."""
+        return [r for r in self.requests if r.path == "/v2/bot/message/reply" and r.status != 200]
 
     @property
     def pushes(self) -> list[RecordedRequest]:

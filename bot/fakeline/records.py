@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Why LINE refused a request, as the fake records it (LINE itself answers all reply-token cases "Invalid reply token").
+EXPIRED, USED, UNKNOWN, INVALID, OTHER = "expired", "used", "unknown", "invalid", "other"
+REFUSALS = (EXPIRED, USED, UNKNOWN, INVALID, OTHER)
+
 
 @dataclass
 class User:
@@ -45,6 +49,8 @@ class RecordedRequest:
     status: int
     response: Any
     request_id: str
+    at: float = 0.0  # platform clock (s since the epoch) when the platform answered
+    refusal: str | None = None  # why a request was refused: one of REFUSALS (None when accepted)
 
     @property
     def messages(self) -> list[dict[str, Any]]:

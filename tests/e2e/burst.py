@@ -43,6 +43,7 @@ from tests.e2e.conftest import (
     is_healthy,
     spawn,
     start_gunicorn,
+    start_worker,
     stop,
     wait_until,
 )
@@ -94,6 +95,8 @@ class Comment:
     member: str
     timestamp: int
     steps: tuple[Step, ...]
+    reply_token: str = ""
+    quote_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Post:
     due_s: float  # when to send it, from the start of the burst (used with a rate)
     duplicate: bool  # a second delivery of a body already sent
     seq: int = 0  # how many comments the burst had made before this POST (its place in the whole send order)
+    reply_tokens: tuple[str, ...] = ()  # of its events
 
 
 @dataclass
@@ -160,7 +164,8 @@ def make_burst(
             form = rng.choice(orders) if rng.random() < 0.9 else rng.choice(chat)
             ts = start_ms + len(comments) * STEP_MS
             event = factory.text(form.text, user_id=member, group_id=E2E_GROUP, timestamp_ms=ts)
-            comments.append(Comment(event["webhookEventId"], member, ts, form.steps))
+            comments.append(Comment(event["webhookEventId"], member, ts, form.steps, event["replyToken"],
+                                    event["message"]["quoteToken"]))
             body_events.append(event)
         due = (len(comments) - size) / rate if rate else 0.0
         post = _post(webhook_body(body_events), secret, due, seq=len(comments) - size)
@@ -181,7 +186,8 @@ def make_burst(
 
 def _post(body: dict[str, Any], secret: str, due_s: float, *, seq: int) -> Post:
     raw, again = encode(body), encode(as_redelivery(body))
-    return Post(raw, sign(raw, secret), again, sign(again, secret), len(body["events"]), due_s, False, seq)
+    tokens = tuple(event["replyToken"] for event in body["events"])
+    return Post(raw, sign(raw, secret), again, sign(again, secret), len(body["events"]), due_s, False, seq, tokens)
 
 
 # -- ground truth --------------------------------------------------------------------------------------------
@@ -346,10 +352,12 @@ class Sent:
 
 def send_burst(
     url: str, burst: Burst, *, deadline_s: float = 120.0, paced: bool = False, fault: Callable[[Sent], None] | None = None,
+    on_post: Callable[[Post], None] | None = None,
 ) -> Sent:
     """POST every body from its lane (one keep-alive connection each); redeliver until 200 or the deadline.
 
-    ``fault`` runs in its own thread alongside the lanes with the live counts (to break something mid-burst).
+    ``fault`` runs in its own thread alongside the lanes with the live counts (to break something mid-burst);
+    ``on_post`` is called in the lane just before a body's first delivery (not before a redelivery).
     """
     target = urllib.parse.urlsplit(url)
     host, port = target.hostname or "", target.port
@@ -368,6 +376,8 @@ def send_burst(
             if paced:
                 time.sleep(max(0.0, start + post.due_s - time.monotonic()))
             raw, signature, backoff = post.raw, post.signature, 0.1
+            if on_post is not None and not post.duplicate:
+                on_post(post)
             while True:
                 if conn is None:
                     conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -459,13 +469,16 @@ def add_members(platform: FakeLinePlatform, count: int) -> list[str]:
 
 @dataclass
 class Served:
-    """The bot (``groupbuy serve``) or the bare endpoint under gunicorn, on a loopback port."""
+    """The bot (``groupbuy serve``, with ``groupbuy worker`` processes when asked), the bare endpoint or the
+    minimal inline bot (``bench/minimal_bot.py``) under gunicorn, on a loopback port."""
 
-    kind: str  # "bot" | "bare"
+    kind: str  # "bot" | "bare" | "minimal"
     env: dict[str, str]
     log_path: Path
+    worker_procs: int = 0  # ``groupbuy worker`` processes beside the bot's web processes
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     running_since: float | None = None  # None while paused
     ran_s: float = 0.0  # running time before the latest pause
 
@@ -480,7 +493,7 @@ class Served:
         if self.kind == "bot":
             self.process = start_gunicorn(self.env, self.port, self.log_path)
         else:
-            self.process = spawn(bare_command(self.port), self.env, self.log_path)
+            self.process = spawn(SERVER_COMMANDS[self.kind](self.port), self.env, self.log_path)
 
         def ready() -> bool:
             with self.log_path.open("rb") as log:
@@ -491,28 +504,38 @@ class Served:
         if not wait_until(ready, timeout=60):
             self.stop()
             raise RuntimeError(f"{self.kind} server did not start; see {self.log_path}")
+        for n in range(self.worker_procs):  # after ``groupbuy serve`` has migrated the database
+            self.workers.append(start_worker(self.env, self.log_path.with_name(f"{self.log_path.stem}-worker{n}.log")))
         self.running_since = time.monotonic()
         return self
+
+    @property
+    def groups(self) -> list[int]:
+        """Return the process groups of the server and its worker processes."""
+        return [p.pid for p in ([self.process] if self.process else []) + self.workers]
 
     def pause(self) -> None:
         """Freeze the server and its workers (SIGSTOP), so that it takes no CPU while another server is measured."""
         if self.process is not None and self.running_since is not None:
-            os.killpg(self.process.pid, signal.SIGSTOP)
+            for group in self.groups:
+                os.killpg(group, signal.SIGSTOP)
             self.ran_s += time.monotonic() - self.running_since
             self.running_since = None
 
     def resume(self) -> None:
         """Let a paused server run again (SIGCONT)."""
         if self.process is not None and self.running_since is None:
-            os.killpg(self.process.pid, signal.SIGCONT)
+            for group in self.groups:
+                os.killpg(group, signal.SIGCONT)
             self.running_since = time.monotonic()
 
     @property
     def cpu_s(self) -> float:
-        """Return the CPU time (user and system) the master and its current workers have used."""
+        """Return the CPU time (user and system) the master, its current workers and worker processes have used."""
         if self.process is None:
             return 0.0
-        return sum(process_cpu_s(pid) for pid in [self.process.pid, *worker_pids(self.process.pid)])
+        pids = [self.process.pid, *worker_pids(self.process.pid), *(p.pid for p in self.workers)]
+        return sum(process_cpu_s(pid) for pid in pids)
 
     @property
     def running_s(self) -> float:
@@ -520,16 +543,25 @@ class Served:
         return self.ran_s + (time.monotonic() - self.running_since if self.running_since is not None else 0.0)
 
     def stop(self) -> None:
-        """Stop the server and its workers."""
+        """Stop the server, its workers and worker processes."""
         self.resume()  # a stopped process would not act on SIGTERM
+        for worker in self.workers:
+            stop(worker)
+        self.workers = []
         if self.process is not None:
             stop(self.process)
             self.process = None
 
 
-def serve(kind: str, line_api_base_url: str, database_url: str, log_path: Path) -> Served:
-    """Start the bot or the bare endpoint with the Procfile's gunicorn settings."""
-    return Served(kind, bot_env(line_api_base_url, database_url), log_path).start()
+def serve(
+    kind: str, line_api_base_url: str, database_url: str, log_path: Path, *, worker_procs: int = 0,
+    env: dict[str, str] | None = None,
+) -> Served:
+    """Start the bot, the bare endpoint or the minimal bot with the Procfile's gunicorn settings.
+
+    ``env`` is added to the bot's environment (e.g. ``GROUPBUY_WEBHOOK_MODE=store`` with ``worker_procs``).
+    """
+    return Served(kind, {**bot_env(line_api_base_url, database_url), **(env or {})}, log_path, worker_procs).start()
 
 
 def open_campaign(url: str, platform: FakeLinePlatform, engine: Engine, *, limit: int) -> int:
@@ -594,6 +626,14 @@ def bare_command(port: int) -> list[str]:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     return [gunicorn, "--chdir", str(ROOT), "-c", "python:bot.gunicorn_conf", "-b", f"127.0.0.1:{port}",
             "tests.e2e.burst:bare_app()"]
+
+
+def minimal_command(port: int) -> list[str]:
+    """Return the command serving ``bench/minimal_bot.py`` under the Procfile's gunicorn settings."""
+    return [*bare_command(port)[:-1], "bench.minimal_bot:create_app()"]
+
+
+SERVER_COMMANDS: dict[str, Callable[[int], list[str]]] = {"bare": bare_command, "minimal": minimal_command}
 
 
 @contextmanager
