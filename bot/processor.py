@@ -40,13 +40,14 @@ class EventProcessor:
 
     def __init__(
         self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None,
-        batch_size: int = BATCH,
+        batch_size: int = BATCH, batch_budget_s: float = BATCH_BUDGET_S,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.messenger = messenger
         self.courier = courier  # sends to LINE after commit on its own threads; None = send before returning
         self.batch_size = batch_size
+        self.batch_budget_s = batch_budget_s
         self._fetched: dict[str, bytes | Exception] = {}  # message id -> content downloaded outside a transaction
         self._lock = threading.Lock()
         self._busy: set[int] = set()  # owed confirmations on their way to LINE
@@ -83,7 +84,7 @@ class EventProcessor:
             handled = 0
             began = time.monotonic()
             for row in rows:
-                if handled and time.monotonic() - began > BATCH_BUDGET_S:
+                if handled and time.monotonic() - began > self.batch_budget_s:
                     break  # the rest stay pending for the next batch
                 event = self._read(uow, row)
                 if event is None:

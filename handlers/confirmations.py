@@ -11,7 +11,8 @@ inside the batch's transaction so that what is said is the order book that commi
 
 Every confirmation is also written down (``owed_confirmations``) in the same transaction, and deleted once LINE
 accepted the reply carrying it (:func:`settle`). A worker stopped between commit and reply, or a chat whose tokens
-all went stale, leaves rows behind: the next reply in that chat carries them.
+all went stale, leaves rows behind: once they are ``RECOVER_AFTER_S`` old (no worker is sending them any more), the
+next reply in that chat carries them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -36,7 +38,7 @@ FOLD_AT = 4  # this many members confirmed in one chat's batch get one folded re
 MAX_TOKEN_AGE_S = 50.0  # LINE takes a reply token for about a minute after delivery; keep a margin for the send
 PER_MESSAGE = 10  # members named per message of a folded reply
 MAX_MESSAGES = 5  # messages per reply
-RECOVER_AFTER_S = 10.0  # an owed row this old is no longer in flight in any worker (another may resend it)
+RECOVER_AFTER_S = 10.0  # an owed row this old is no longer on its way to LINE in any worker: another may send it
 FORGET_AFTER = timedelta(minutes=30)  # an owed confirmation no reply carried by then is dropped (and logged)
 
 
@@ -74,8 +76,7 @@ def plan(uow: UnitOfWork, contexts: list[EventContext], now: datetime, busy: Col
         assert owed.id is not None
         by_chat.setdefault(c.chat_id, []).append((ctx, c, owed.id))
     chats = set(by_chat) | {ctx.group_id for ctx in contexts if ctx.group_id and fresh(ctx.received_at, now)}
-    mine = {row for entries in by_chat.values() for _, _, row in entries}
-    left = _left_over(uow, chats, now, set(busy) | mine)
+    left = _left_over(uow, chats, now, busy)  # the rows just written are too young to be taken for left over
     for chat in sorted(chats):
         entries = by_chat.get(chat, [])
         members = {(c.user_id, c.campaign_id) for _, c, _ in entries}
@@ -90,19 +91,15 @@ def plan(uow: UnitOfWork, contexts: list[EventContext], now: datetime, busy: Col
             _fold(uow, [ctx for ctx in contexts if ctx.group_id == chat], _latest(fold), now)
 
 
-def _left_over(uow: UnitOfWork, chats: set[str], now: datetime, skip: set[int]) -> dict[str, list[_Owed]]:
+def _left_over(uow: UnitOfWork, chats: set[str], now: datetime, busy: Collection[int]) -> dict[str, list[_Owed]]:
     """Return the chats' owed confirmations from earlier batches (a stop between commit and reply, stale tokens)."""
     if not chats:
         return {}
-    rows = uow.session.exec(
-        select(OwedConfirmation).where(col(OwedConfirmation.chat_key).in_(chats)).order_by(col(OwedConfirmation.id))
-    ).all()
+    rows = _unsent(uow, now, busy, col(OwedConfirmation.chat_key).in_(chats))
     found: dict[str, list[_Owed]] = {}
     expired = []
     for owed in rows:
         assert owed.id is not None
-        if owed.id in skip:
-            continue
         if now - owed.created_at > FORGET_AFTER:
             log.warning("dropped an order confirmation no reply could carry: member %s, campaign %s",
                         owed.member_id, owed.campaign_id)
@@ -112,6 +109,17 @@ def _left_over(uow: UnitOfWork, chats: set[str], now: datetime, skip: set[int]) 
     if expired:
         settle(uow, expired)
     return found
+
+
+def _unsent(uow: UnitOfWork, now: datetime, busy: Collection[int], *where: Any) -> list[OwedConfirmation]:
+    """Return the owed rows matching ``where`` that no worker is sending: not ``busy`` in this process, and written
+    at least RECOVER_AFTER_S ago (until then the worker that wrote them may still have them on their way to LINE)."""
+    written_before = now - timedelta(seconds=RECOVER_AFTER_S)
+    rows = uow.session.exec(
+        select(OwedConfirmation).where(*where, col(OwedConfirmation.created_at) < written_before)
+        .order_by(col(OwedConfirmation.id))
+    ).all()
+    return [row for row in rows if row.id not in busy]
 
 
 def _latest(owed: list[_Owed]) -> list[_Owed]:
@@ -190,15 +198,10 @@ def recover(uow: UnitOfWork, now: datetime, busy: Collection[int] = ()) -> list[
     acceptance was not recorded) is refused by LINE, so nothing is said twice; the rows then wait for the next
     reply in the chat.
     """
-    cutoff, settled = now - timedelta(seconds=MAX_TOKEN_AGE_S), now - timedelta(seconds=RECOVER_AFTER_S)
-    rows = uow.session.exec(
-        select(OwedConfirmation)
-        .where(col(OwedConfirmation.token_at) > cutoff, col(OwedConfirmation.created_at) < settled)
-        .order_by(col(OwedConfirmation.id))
-    ).all()
+    rows = _unsent(uow, now, busy, col(OwedConfirmation.token_at) > now - timedelta(seconds=MAX_TOKEN_AGE_S))
     by_chat: dict[str, list[OwedConfirmation]] = {}
     for row in rows:
-        if row.id not in busy and row.reply_token:
+        if row.reply_token:
             by_chat.setdefault(row.chat_key, []).append(row)
     replies = []
     for found in by_chat.values():

@@ -9,7 +9,7 @@ from typing import Any
 
 from infra.config import Settings
 from infra.db import UnitOfWork
-from infra.messages import Message
+from infra.messages import Message, Text
 from infra.messenger import Messenger
 
 
@@ -34,7 +34,7 @@ class Confirmation:
     member_id: int
     campaign_id: int
     fold: bool = False  # the group asked for one summary reply (`/設定 回覆 彙整`)
-    single: Any = None  # the quote reply confirming just this comment (an infra.messages.Text), unless folded
+    single: Text | None = None  # the quote reply confirming just this comment, unless folded
 
 
 @dataclass

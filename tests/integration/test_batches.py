@@ -61,7 +61,8 @@ def mentioned(messages: Sequence[Message]) -> set[str]:
 
 @pytest.fixture
 def processor(app: Flask, settings: Settings, messenger: FakeMessenger) -> EventProcessor:
-    return EventProcessor(app.extensions["groupbuy"].engine, settings, messenger)
+    # A generous time budget: these tests are about what one batch does, not how fast this machine is.
+    return EventProcessor(app.extensions["groupbuy"].engine, settings, messenger, batch_budget_s=30.0)
 
 
 @pytest.fixture
@@ -156,6 +157,9 @@ def test_a_confirmation_lost_between_commit_and_reply_goes_with_the_next_reply(
     processor.drain()  # committed; the reply never reached LINE
     assert owed(uow) == 1
     line.down = False
+    with UnitOfWork(app.extensions["groupbuy"].engine) as w:  # the worker stopped 15 s ago
+        w.session.execute(update(OwedConfirmation).values(created_at=utcnow() - timedelta(seconds=15)))
+        w.commit()
     restarted = EventProcessor(app.extensions["groupbuy"].engine, settings, line)  # a new worker process
     later = comments(1, first=2)
     store(later, 5)
@@ -216,3 +220,22 @@ def test_one_chats_batch_is_applied_by_one_worker_at_a_time(
     processor.drain()
     pending = uow.session.exec(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status != "done")).one()
     assert pending == 0
+
+
+def test_a_confirmation_another_worker_is_still_sending_is_not_sent_again(
+    app: Flask, processor: EventProcessor, store: Any, messenger: FakeMessenger, uow: UnitOfWork
+) -> None:
+    open_hotpot(processor, store)
+    first = comments(1)
+    store(first, 5)
+    processor.drain()
+    with UnitOfWork(app.extensions["groupbuy"].engine) as w:  # as if another worker had just committed it
+        w.session.add(OwedConfirmation(chat_key=GROUP_ID, user_id=member_id(1), member_id=1, campaign_id=1,
+                                       reply_token=first[0]["replyToken"], token_at=utcnow()))
+        w.commit()
+    later = comments(1, first=2)
+    store(later, 5)
+    EventProcessor(app.extensions["groupbuy"].engine, processor.settings, messenger).drain()
+    token, messages = messenger.replies[-1]
+    assert token == later[0]["replyToken"] and mentioned(messages) == {member_id(2)}  # the other worker's stays its own
+    assert owed(uow) == 1
