@@ -6,16 +6,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from parsers.deadline import TAIPEI, find_date, find_datetime
-from parsers.item_line import ItemLine, read_item_line
+from parsers.announcement_items import ItemDraft, read_items
+from parsers.announcement_title import read_title
+from parsers.deadline import TAIPEI, find_date, read_deadline
+from parsers.item_line import read_item_line
 from parsers.text import fold_width, to_traditional
+from parsers.tiers import Tier
 
-__all__ = ["AnnouncedItem", "Announcement", "AnnouncementError", "parse_announcement"]
+__all__ = ["AnnouncedItem", "Announcement", "AnnouncementError", "Tier", "parse_announcement"]
 
 
 @dataclass(frozen=True)
 class AnnouncedItem:
-    """One item on offer: its code, name, unit price, stock limit and unit."""
+    """One item on offer: its code, name, unit price, stock limit and unit, and what else the post says of it."""
 
     code: str
     name: str
@@ -23,16 +26,22 @@ class AnnouncedItem:
     limit: int | None
     unit: str | None
     spec: str | None = None  # pack size as written: "50顆/包", "10入", "500g"
+    variants: tuple[str, ...] = ()  # 規格/口味/尺寸 choices: ("原味", "辣味")
+    tiers: tuple[Tier, ...] = ()  # bundle prices: 2包420元 -> Tier(2, 420)
+    per_member_limit: int | None = None  # 每人限購2: a cap per member, not stock
+    minimum: int | None = None  # 滿100個成團
+    variant_limits: tuple[tuple[str, int], ...] = ()  # stock per choice: (("草莓", 10),)
 
 
 @dataclass(frozen=True)
 class Announcement:
-    """A parsed announcement: what is sold, until when, and when it arrives."""
+    """A parsed announcement: what is sold, until when, when it arrives, and what the host must fix."""
 
     title: str
     items: tuple[AnnouncedItem, ...]
     deadline: datetime | None
     delivery_date: date | None
+    problems: tuple[str, ...] = ()  # zh-TW sentences naming a missing or contradictory field and the fix
 
 
 class AnnouncementError(ValueError):
@@ -44,11 +53,7 @@ EMPTY = "公告是空的：請貼上完整的開團公告，包含品項和價�
 
 _DEADLINE_WORD = re.compile(r"截單|截止|收單|結單|結團|截團|喊單到|下單到|訂購到|收到|統計到|登記到|只到")
 _DELIVERY_WORD = re.compile(r"出貨|到貨|取貨|配送|寄出|送達|面交|領貨|發貨|交貨|發放|領取|抵達|送貨|到府")
-_TITLE = re.compile(r"【([^】]+)】|\[([^\]]+)\]|《([^》]+)》")
 _CLAUSE = re.compile(r"[,;。|]|\s{2,}")
-_DECORATION = re.compile(r"^[^\w(（【\[]+|[^\w)）】\]!！]+$")
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_PROSE = re.compile(r"大家好|哈囉|嗨|歡迎|謝謝|感謝|開團|預告|團購|規則|注意|說明|備註|[!?！？～~，,。：:]")
 
 
 def parse_announcement(text: str, now: datetime) -> Announcement:
@@ -58,80 +63,36 @@ def parse_announcement(text: str, now: datetime) -> Announcement:
         raise AnnouncementError(EMPTY)
     local_now = now.replace(tzinfo=TAIPEI) if now.tzinfo is None else now.astimezone(TAIPEI)
     read = [(line, to_traditional(fold_width(line))) for line in lines]
-    items = _items(read)
-    if not items:
+    title = read_title(read, _is_other)
+    drafts, problems = read_items(read, title)
+    if not drafts:
         raise AnnouncementError(NO_ITEMS)
+    items = tuple(_item(draft) for draft in drafts)
+    deadline, deadline_problem = _deadline(read, local_now)
+    if deadline_problem:
+        problems.append(deadline_problem)
     return Announcement(
-        title=_title(read),
+        title=title,
         items=items,
-        deadline=_deadline(read, local_now),
+        deadline=deadline,
         delivery_date=_delivery(read, local_now),
+        problems=tuple(problems),
     )
 
 
-def _title(read: list[tuple[str, str]]) -> str:
-    """Return the text in 【】 near the top, else the first line that is not an item."""
-    for original, _ in read[:5]:
-        found = _TITLE.search(fold_width(original).replace("[", "[").replace("]", "]"))
-        if found is None:
-            found = _TITLE.search(original)
-        if found is not None:
-            return next(group for group in found.groups() if group).strip()
-    for original, folded in read:
-        if _DEADLINE_WORD.search(folded) or _DELIVERY_WORD.search(folded) or read_item_line(folded, original):
-            continue
-        return _DECORATION.sub("", original.strip()) or original.strip()
-    return ""
-
-
-def _items(read: list[tuple[str, str]]) -> tuple[AnnouncedItem, ...]:
-    """Collect item lines, join a price written on the line below, and assign codes."""
-    found: list[ItemLine] = []
-    name_line: tuple[str, str] | None = None  # a line that may be an item name with its price below
-    for original, folded in read:
-        line = read_item_line(folded, original)
-        if line is None:
-            name_line = (original, folded) if _could_be_name(folded) else None
-            continue
-        if not line.name and name_line is not None and line.price is not None:
-            joined = read_item_line(name_line[1] + " " + folded, name_line[0] + " " + original)
-            if joined is not None and joined.name:
-                found.append(joined)
-        elif not line.name and found and (found[-1].price is None or line.price is None):
-            found[-1] = found[-1].merged_with(line)
-        elif line.name:
-            found.append(line)
-        name_line = None
-    priced_labels = {line.label_kind for line in found if line.price is not None}
-    kept = [line for line in found if line.price is not None or (line.label and line.label_kind in priced_labels)]
-    return _assign_codes(kept)
-
-
-def _could_be_name(folded: str) -> bool:
-    """Tell whether a line without a price could be an item name whose price sits below it."""
-    text = folded.strip()
-    return (
-        0 < len(text) <= 24
-        and _TITLE.search(text) is None
-        and not _DEADLINE_WORD.search(text)
-        and not _DELIVERY_WORD.search(text)
-        and not _PROSE.search(text)
+def _item(draft: ItemDraft) -> AnnouncedItem:
+    """Turn a draft read from the lines into the item the campaign offers."""
+    line = draft.line
+    return AnnouncedItem(
+        draft.code, line.name, line.price, line.limit, line.unit, line.spec,
+        variants=line.variants, tiers=line.tiers, per_member_limit=line.per_member_limit, minimum=line.minimum,
+        variant_limits=draft.variant_limits,
     )
 
 
-def _assign_codes(lines: list[ItemLine]) -> tuple[AnnouncedItem, ...]:
-    """Give each item its label as code; unlabeled or repeated ones get the next free letter."""
-    used = {line.label for line in lines if line.label}
-    taken: set[str] = set()
-    free = (letter for letter in _LETTERS if letter not in used)
-    items: list[AnnouncedItem] = []
-    for line in lines:
-        code = line.label
-        if not code or code in taken:
-            code = next(free, str(len(items) + 1))
-        taken.add(code)
-        items.append(AnnouncedItem(code, line.name, line.price, line.limit, line.unit, line.spec))
-    return tuple(items)
+def _is_other(original: str, folded: str) -> bool:
+    """Tell a line that is an item, a deadline or a delivery (so not a title)."""
+    return bool(_DEADLINE_WORD.search(folded) or _DELIVERY_WORD.search(folded) or read_item_line(folded, original))
 
 
 def _clauses_with(read: list[tuple[str, str]], word: re.Pattern[str]) -> list[str]:
@@ -146,13 +107,13 @@ def _clauses_with(read: list[tuple[str, str]], word: re.Pattern[str]) -> list[st
     return clauses
 
 
-def _deadline(read: list[tuple[str, str]], now: datetime) -> datetime | None:
-    """Find the cutoff time in a clause that mentions 截單/收單/截止."""
+def _deadline(read: list[tuple[str, str]], now: datetime) -> tuple[datetime | None, str | None]:
+    """Find the cutoff in a clause that mentions 截單/收單/截止, or the problem with it."""
     for clause in _clauses_with(read, _DEADLINE_WORD):
-        found = find_datetime(clause, now)
-        if found is not None:
-            return found
-    return None
+        found, problem = read_deadline(clause, now)
+        if found is not None or problem is not None:
+            return found, problem
+    return None, None
 
 
 def _delivery(read: list[tuple[str, str]], now: datetime) -> date | None:

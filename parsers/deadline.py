@@ -21,7 +21,7 @@ _DATE = re.compile(
     (?P<y>\d{2,4})\s*[/.\-年]\s*(?P<ym>\d{1,2})\s*[/.\-月]\s*(?P<yd>\d{1,2})\s*[日號]?
     | (?P<m>\d{1,2})\s*(?:/|月)\s*(?P<d>\d{1,2})(?!\d)\s*[日號]?
     | (?P<rel>大後|今|明|後)(?:天|日|晚)
-    | (?P<week>本|這|下下|下)?\s*(?:週|星期|禮拜)(?P<wd>[一二三四五六日天])
+    | (?P<week>本|這|下下|下)?\s*(?:週|周|星期|禮拜)(?P<wd>[一二三四五六日天])
     """,
     re.VERBOSE,
 )
@@ -133,3 +133,67 @@ def find_datetime(text: str, now: datetime) -> datetime | None:
         return datetime.combine(day, clock, TAIPEI)
     day, _ = found
     return datetime.combine(day, clock or END_OF_DAY, TAIPEI)
+
+
+_WEEKDAY_NAMES = "一二三四五六日"
+_WRITTEN_WEEKDAY = re.compile(r"\s*[(（]?\s*(?:週|周|星期|禮拜)?\s*(?P<wd>[一二三四五六日天])\s*[)）]")
+
+
+def _when(moment: datetime) -> str:
+    """Say a time the way the host wrote it: 12/1(二) 20:00."""
+    return f"{moment.month}/{moment.day}({_WEEKDAY_NAMES[moment.weekday()]}) {moment:%H:%M}"
+
+
+def _past(moment: datetime) -> str:
+    """The problem sentence for a cutoff already past at posting time."""
+    return f"截單時間 {_when(moment)} 已經過了：請改成還沒到的時間，例如「{_when(moment + timedelta(days=7))} 截單」"
+
+
+def read_deadline(text: str, now: datetime) -> tuple[datetime | None, str | None]:
+    """Read the cutoff in text: never in the past; a reading that cannot be right comes back as a problem."""
+    local = now.astimezone(TAIPEI)
+    today = local.date()
+    clock = find_time(text)
+    match = next((m for m in _DATE.finditer(text) if _date_of(m, today) is not None), None)
+    if match is None:
+        if clock is None:
+            return None, None
+        day = today if datetime.combine(today, clock, TAIPEI) > local else today + timedelta(days=1)
+        return datetime.combine(day, clock, TAIPEI), None
+    at = clock or END_OF_DAY
+    if match.group("m"):
+        return _month_day(match, text, local, at)
+    found = _date_of(match, today)
+    if found is None:
+        return None, None
+    moment = datetime.combine(found, at, TAIPEI)
+    if match.group("wd") and moment <= local:
+        moment += timedelta(days=7)  # 這週四 read on Saturday: the coming Thursday
+    if moment <= local:
+        return None, _past(moment)
+    return moment, None
+
+
+def _month_day(match: re.Match[str], text: str, local: datetime, at: time) -> tuple[datetime | None, str | None]:
+    """Resolve 12/1 (with its written weekday, if any) to the first year where it is still ahead."""
+    month, day = int(match.group("m")), int(match.group("d"))
+    written = _WRITTEN_WEEKDAY.match(text, match.end())
+    weekday = _WEEKDAYS[written.group("wd")] if written else None
+    shown = f"{month}/{day}" + (f"({written.group('wd')})" if written else "")
+    for year in (local.year, local.year + 1):
+        try:
+            moment = datetime.combine(date(year, month, day), at, TAIPEI)
+        except ValueError:
+            continue
+        if moment <= local:
+            continue
+        if weekday is not None and moment.weekday() != weekday:
+            actual = _WEEKDAY_NAMES[moment.weekday()]
+            if year == local.year:
+                reason = f"{month}/{day} 是星期{actual}"
+            else:
+                reason = f"今年的 {month}/{day} 已經過了，明年的 {month}/{day} 是星期{actual}"
+            example = moment if year == local.year else datetime.combine(local.date() + timedelta(days=7), at, TAIPEI)
+            return None, f"截單日期 {shown} 對不上：{reason}。請寫上正確的日期和星期，例如「{_when(example)} 截單」"
+        return moment, None
+    return None, f"截單日期 {shown} 看不懂或已經過了：請寫成「{_when(local + timedelta(days=7))} 截單」"

@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from parsers.announcement_qualifiers import find_inline_variants, find_minimum, find_per_member
 from parsers.comment_lexer import UNITS
 from parsers.text import CN_NUMERAL, cn_to_int, fold_width
+from parsers.tiers import PACK, Tier, buy_get_tiers, find_tiers
 
-_U = f"[{UNITS}]"
+_U = f"[{UNITS}雙]"
 _AMOUNT = r"\d{1,3}(?:,\d{3})+|\d+"
 
 _PRICE = re.compile(
     rf"""
-    (?P<per>[一每單])\s*(?P<pu>{_U})\s*(?:只要|特價|售價)?\s*(?:NT)?\$?\s*(?P<pa>{_AMOUNT})\s*元?
+    (?P<per>[一每單])\s*(?P<pu>{_U})\s*(?:只要|特價|售價)?\s*(?:NT)?\$?\s*(?P<pa>{_AMOUNT})(?!\d|,\d|\s*(?:{_U}|入))\s*元?
     | (?:NT\s*\$?|\$)\s*(?P<da>{_AMOUNT})(?:\s*元)?(?:\s*/\s*(?:一|每)?\s*(?P<du>{_U}))?
     | (?P<ya>{_AMOUNT})\s*元(?:\s*/\s*(?:一|每)?\s*(?P<yu>{_U}))?
-    | (?:售價|特價|團購價|團價|優惠價|價格|價錢|單價)\s*[:=]?\s*(?P<ka>{_AMOUNT})(?:\s*/\s*(?P<ku>{_U}))?
+    | (?:售價|特價|團購價|團價|優惠價|價格|價錢|單價)\s*[:=]?\s*(?:NT)?\$?\s*(?P<ka>{_AMOUNT})(?:\s*/\s*(?P<ku>{_U}))?
     | (?P<sa>{_AMOUNT})\s*/\s*(?P<su>{_U})
     """,
     re.VERBOSE,
@@ -41,11 +43,11 @@ _LABEL = re.compile(
     )\s*""",
     re.VERBOSE | re.IGNORECASE,
 )
-_BULLET = re.compile(r"^[^\w(#]+")
+_BULLET = re.compile(r"^[^\w(#$]+")
 # Lines that are never items (instructions, payment, totals), even with a label and a price.
 _NEVER = re.compile(
     r"例:|例如|範例|舉例|留言|喊單|下單方式|訂購方式|匯款|轉帳|帳號|帳戶|戶名|銀行|郵局|付款|運費|"
-    r"截單|收單|截止|結單|合計|總計|小計|總共|滿\s*\d+|未滿|門檻"
+    r"截單|收單|截止|結單|合計|總計|小計|總共|滿\s*\d+|未滿|門檻|(?<!免)費|郵寄|郵資|便利箱|店到店|超商|批價|關稅|包材"
 )
 # Lines that are items only when labeled (A. ...) and priced.
 _UNLESS_LABELED = re.compile(
@@ -67,15 +69,24 @@ class ItemLine:
     limit: int | None
     unit: str | None
     spec: str | None
+    full_name: str = ""  # the name with its pack size kept, for telling apart 5斤裝 and 10斤裝
+    variants: tuple[str, ...] = ()
+    tiers: tuple[Tier, ...] = ()
+    per_member_limit: int | None = None
+    minimum: int | None = None
 
     def merged_with(self, other: ItemLine) -> ItemLine:
-        """Take price, limit and unit from a continuation line."""
+        """Take price, limit, unit and the rest from a continuation line."""
         return replace(
             self,
             price=self.price if self.price is not None else other.price,
             limit=self.limit if self.limit is not None else other.limit,
             unit=self.unit or other.unit,
             spec=self.spec or other.spec,
+            variants=self.variants or other.variants,
+            tiers=self.tiers or other.tiers,
+            per_member_limit=self.per_member_limit if self.per_member_limit is not None else other.per_member_limit,
+            minimum=self.minimum if self.minimum is not None else other.minimum,
         )
 
 
@@ -84,40 +95,97 @@ def _amount(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace the given spans with spaces, keeping every other index in place."""
+    chars = list(text)
+    for begin, end in spans:
+        for index in range(max(begin, 0), min(end, len(chars))):
+            chars[index] = " "
+    return "".join(chars)
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Tell whether span overlaps any of spans."""
+    return any(span[0] < e and s < span[1] for s, e in spans)
+
+
 def read_item_line(folded: str, original: str) -> ItemLine | None:
     """Read a line (folded to half-width Traditional, plus the original) as an item, or None."""
-    if _NEVER.search(folded):
-        return None
     # Work on the folded form for patterns; cut names from the half-width original when aligned.
     source = fold_width(original)
     if len(source) != len(folded):
         source = folded
     upper = folded.upper()
-    bullet = _BULLET.match(upper)
+    per_member, per_span = find_per_member(upper)
+    minimum, minimum_span = find_minimum(upper)
+    masks = [span for span in (per_span, minimum_span) if span is not None]
+    masked = _blank(upper, masks)
+    if _NEVER.search(masked):
+        return None
+    bullet = _BULLET.match(masked)
     start = bullet.end() if bullet else 0
     label, kind = None, None
-    found = _LABEL.match(upper, start)
+    found = _LABEL.match(masked, start)
     if found is not None:
         raw = found.group("p") or found.group("l") or found.group("n")
         label = raw.upper()
         kind = "number" if raw.isdigit() else "letter"
         start = found.end()
-    body = upper[start:]
-    spans: list[tuple[int, int]] = []
-    price, unit = _price(body, spans)
+    body = masked[start:]
+    spans = [(b - start, e - start) for b, e in masks if b >= start]
     limit, limit_unit = _limit(body, spans)
+    pack = next((m for m in PACK.finditer(body) if not _overlaps(m.span(), spans)), None)
+    bundles = [t for t in find_tiers(body) if not _overlaps(t.span, spans) and not (pack and _overlaps(t.span, [pack.span()]))]
+    hidden = [t.span for t in bundles] + ([pack.span()] if pack else [])
+    price, unit = _price(_blank(body, hidden), spans)
+    spans.extend(hidden)
+    tiers: list[Tier] = []
+    spec_text: str | None = None
+    if pack is not None:
+        pack_amount = _amount(pack.group("pa")) if pack.group("pa") else None
+        if price is not None and pack_amount is not None:
+            tiers.append(Tier(int(pack.group("pq")), pack_amount))  # 一條80元，一組2條150元
+        else:
+            price = price if price is not None else pack_amount
+            spec_text = source[start:][pack.start("pack") : pack.end("pack")].replace(" ", "")
+            unit = unit or pack.group("pu")
+    if bundles:
+        if price is None:
+            first = bundles.pop(0)
+            price = first.price
+            spec_text = spec_text or source[start:][first.span[0] : first.span[1]].split("$")[0].strip()
+        tiers.extend(dict.fromkeys(Tier(t.qty, t.price) for t in bundles))
+        unit = unit or next((t.unit for t in bundles), None)
+    if price is not None:
+        extra, extra_spans = buy_get_tiers(body, price)
+        tiers.extend(extra)
+        spans.extend(extra_spans)
     if price is None and label is None and limit is None:
         return None
-    if _UNLESS_LABELED.search(folded) and (label is None or price is None):
+    if _UNLESS_LABELED.search(masked) and (label is None or price is None):
         return None
-    spec_span, spec_unit = _spec(body, spans)
-    spec = source[start:][spec_span[0] : spec_span[1]].replace(" ", "") if spec_span else None
+    variants, variant_span = find_inline_variants(_blank(body, spans))
+    if variant_span is not None:
+        spans.append(variant_span)
+        variants = tuple(source[start:][variant_span[0] : variant_span[1]].replace(" ", "").replace("／", "/")
+                         .replace("/", "、").split("、")) if len(source) == len(folded) else variants
+    spec_span, spec_unit = (None, None) if spec_text else _spec(body, spans)
+    spec_whole = spans[-1] if spec_span else None
+    spec = spec_text or (source[start:][spec_span[0] : spec_span[1]].replace(" ", "") if spec_span else None)
     name = _name(source[start:], spans)
+    if not name and variant_span is not None:
+        spans.remove(variant_span)
+        variants = ()
+        name = _name(source[start:], spans)
     if not name and price is None and limit is None:
         return None
     if name and price is None and label is None:
         return None  # a bare limit with words around it is prose, not an item
-    return ItemLine(label, kind, name, price, limit, unit or limit_unit or spec_unit, spec)
+    full_name = _name(source[start:], [span for span in spans if span != spec_whole]) if spec_whole else name
+    return ItemLine(
+        label, kind, name, price, limit, unit or limit_unit or spec_unit, spec,
+        full_name=full_name, variants=variants, tiers=tuple(tiers), per_member_limit=per_member, minimum=minimum,
+    )
 
 
 def _price(body: str, spans: list[tuple[int, int]]) -> tuple[int | None, str | None]:

@@ -16,6 +16,7 @@ CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = json.loads((CORPUS / "announcements.json").read_text(encoding="utf-8"))
 TAIPEI = ZoneInfo("Asia/Taipei")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=TAIPEI)  # a Friday morning
+ITEM_DEFAULTS = {"variants": [], "tiers": [], "per_member_limit": None, "minimum": None}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -23,9 +24,9 @@ def test_corpus_post(name: str) -> None:
     case = EXPECTED[name]
     parsed = parse_announcement((CORPUS / name).read_text(encoding="utf-8"), datetime.fromisoformat(case["now"]))
     got = announcement_json(parsed)
-    for item, full in zip(got["items"], parsed.items, strict=True):
-        item["spec"] = full.spec
-    assert got == case["expected"]
+    expected = {**case["expected"], "problems": []}
+    expected["items"] = [{**ITEM_DEFAULTS, **item} for item in expected["items"]]
+    assert got == expected
 
 
 def test_every_corpus_post_has_an_expectation() -> None:

@@ -19,7 +19,11 @@ def test_post_prints_the_campaign() -> None:
     data = json.loads(result.output)
     assert data["deadline"] == "2026-12-01T20:00:00+08:00"
     assert data["delivery_date"] == "2026-12-08"
-    assert data["items"][0] == {"code": "A", "name": "高麗菜豬肉水餃", "price": 180, "limit": None, "unit": "包"}
+    assert data["items"][0] == {
+        "code": "A", "name": "高麗菜豬肉水餃", "price": 180, "limit": None, "unit": "包", "spec": "50顆/包",
+        "variants": [], "tiers": [], "per_member_limit": None, "minimum": None,
+    }
+    assert data["problems"] == []
     assert "高麗菜" in result.output  # ensure_ascii=False
 
 
