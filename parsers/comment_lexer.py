@@ -13,14 +13,18 @@ UNITS = "包盒份組個顆袋箱尾瓶條罐片串斤件隻支杯碗盤桶粒�
 MAX_QTY_DIGITS = 4
 
 Kind = Literal[
-    "name", "code", "ref", "pos", "qty", "num", "cancel", "set", "each", "all", "want", "span", "word", "junk",
-    "sep",
+    "name", "code", "ref", "pos", "dot", "qty", "num", "cancel", "set", "swap", "each", "all", "want", "span", "word",
+    "junk", "sep",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One lexical unit of a comment; value holds the code, number or text it carries."""
+    """One lexical unit of a comment; value holds the code, number or text it carries.
+
+    A "sep" token's text is "\n" when the separator ends a line, else empty; "ref" tokens are item numbers
+    written as such (#3, 3號, 第3項), "pos" and "dot" ones are bare numbers that may be an item or a quantity.
+    """
 
     kind: Kind
     text: str = ""
@@ -55,11 +59,13 @@ _OP_AHEAD = r"(?=\s*(?:[+\-*×]|X\s*\d|加|改)|取消|不要)"
 _TOKEN_TEMPLATE = rf"""
     (?P<sep>[^\w#()+\-*×]+)
     |(?P<ref>第\s*(?P<r1>{_NUM})\s*[項個樣款號]?|編號\s*(?P<r2>\d+)|\#\s*(?P<r3>\d+)
-        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d+)\s*號{_OP_AHEAD}|(?<![A-Z\d])(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
+        |\(\s*(?P<r4>[A-Z]|\d+)\s*\)|(?P<r5>\d{{1,3}})\s*號(?!碼)|(?<![A-Z\d])(?P<r6>\d{{1,3}}(?!\d)){_OP_AHEAD})
+    |(?P<dot>(?<![^\s])\d{{1,2}}(?=\s*\.(?!\d)))
     |(?P<qty>(?P<op>[+加]|[X*×]|-|減)\s*(?P<on>{_NUM})(?:\s*(?P<ou>[{UNITS}]))?)
     |(?P<count>(?P<cn>{_NUM})\s*(?P<cu>[{UNITS}]))
     |(?P<cancel>取消|不要了|不用了|不要(?=$|[^\w]|[A-Z])|不訂了|退訂|刪除|刪掉|移除|撤單|退出)
     |(?P<set>改成|改為|改要|更改成|更改為|更改|改)
+    |(?P<swap>換成|換為|換)
     |(?P<each>各(?:\s*(?P<en>{_NUM})(?:\s*(?P<eu>[{UNITS}]))?)?)
     |(?P<all>全部|每樣|每種|每款|每一樣|通通)
     |(?P<want>我也要|我要|想要|也要|要|訂購|預訂|預購)
@@ -72,9 +78,9 @@ _TOKEN_TEMPLATE = rf"""
 """
 
 
-def compile_lexer(names: Iterable[str]) -> re.Pattern[str]:
-    """Compile the token pattern, with the campaign's full item names tried first."""
-    alternatives = sorted({name for name in names if len(name) >= 2}, key=len, reverse=True)
+def compile_lexer(names: Iterable[str], short: Iterable[str] = ()) -> re.Pattern[str]:
+    """Compile the token pattern, with the campaign's full item names (and ``short`` words, e.g. 辣) tried first."""
+    alternatives = sorted({name for name in names if len(name) >= 2} | set(short), key=len, reverse=True)
     name_part = "(?P<name>" + "|".join(map(re.escape, alternatives)) + ")|" if alternatives else ""
     return re.compile(name_part + _TOKEN_TEMPLATE, re.VERBOSE | re.DOTALL)
 
@@ -106,6 +112,8 @@ def tokenize(text: str, lexer: re.Pattern[str]) -> list[Token]:
             tokens.append(token)
             token = Token("qty", match.group(), number, "n") if number is not None else Token("junk")
         if token.kind == "sep" and tokens and tokens[-1].kind == "sep":
+            if token.text:
+                tokens[-1] = token
             continue
         tokens.append(token)
     if run:
@@ -115,7 +123,9 @@ def tokenize(text: str, lexer: re.Pattern[str]) -> list[Token]:
 
 def _make_token(kind: str | None, match: re.Match[str]) -> Token:
     """Build the token for one regex match."""
-    if kind == "sep" or kind == "other":
+    if kind == "sep":
+        return Token("sep", "\n" if "\n" in match.group() else "")
+    if kind == "other":
         return Token("sep")
     if kind == "qty":
         number = cn_to_int(match.group("on"))
@@ -138,8 +148,10 @@ def _make_token(kind: str | None, match: re.Match[str]) -> Token:
         return Token("ref", raw, number) if number is not None else Token("junk", raw)
     if kind == "num":
         return Token("num", match.group(), int(match.group()))
+    if kind == "dot":
+        return Token("dot", match.group(), int(match.group()))
     if kind == "long":
         return Token("junk", match.group())
-    if kind in ("code", "name", "word", "cancel", "set", "each", "all", "want"):
+    if kind in ("code", "name", "word", "cancel", "set", "swap", "each", "all", "want"):
         return Token(kind, match.group())  # type: ignore[arg-type]
     return Token("sep")

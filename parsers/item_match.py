@@ -14,7 +14,11 @@ from parsers.text import match_key
 
 
 class ItemLike(Protocol):
-    """Anything with an item code and a name (AnnouncedItem, a database row, ...)."""
+    """Anything with an item code and a name (AnnouncedItem, a database row, ...).
+
+    An item may also carry ``variants`` (a tuple of choice names: 原味, 辣味, 紅色, S); it is read with
+    ``getattr(item, "variants", ())``, so rows without the attribute are items without variants.
+    """
 
     @property
     def code(self) -> str:
@@ -29,8 +33,9 @@ class ItemLike(Protocol):
 class Match:
     """Outcome of resolving one reference: an item, several candidates, nothing, or only filler."""
 
-    kind: Literal["item", "ambiguous", "unknown", "filler"]
+    kind: Literal["item", "ambiguous", "unknown", "filler", "variant"]
     codes: tuple[str, ...] = ()
+    variant: str | None = None  # kind "item": the chosen variant's name; kind "variant": the key typed, offered by codes
 
 
 FILLER = Match("filler")
@@ -38,7 +43,7 @@ UNKNOWN = Match("unknown")
 
 # Words around an order that carry no item: politeness, "me too", particles, forms of address.
 _FILLER_WORDS = """
-我 我也 也 我們 同 同上 幫我 幫 麻煩 麻煩了 謝謝 謝謝你 謝謝妳 謝啦 謝囉
+我 我也 也 我們 同 同上 幫我 幫 把 將 麻煩 麻煩了 謝謝 謝謝你 謝謝妳 謝啦 謝囉
 感謝 感恩 謝 拜託 唷 喔 哦 囉 啦 呀 吧 哈 哈哈 嗯 了 的 好 好的 好喔
 一下 先 再 還 還是 團主 老闆 老闆娘 闆娘 請 給我 給 你 妳 您 大大 姐 姊
 哥 抱歉 不好意思 對不起 跟 跟團 跟上 加購 追加 買 訂 我家 家裡 一樣 一起
@@ -51,6 +56,7 @@ _FILLERS = sorted(_FILLER_WORDS.split(), key=len, reverse=True)
 _FILLER_ALT = "|".join(re.escape(word.upper()) for word in _FILLERS)
 _LEAD = re.compile(f"^(?:{_FILLER_ALT})+")
 _TRAIL = re.compile(f"(?:{_FILLER_ALT})+$")
+_VARIANT_SUFFIX = re.compile(r"(?:口味|風味|味|顏色|色|款|尺寸|號|碼)$")
 _SPEC = re.compile(r"\(.*?\)|\[.*?\]|\d+(?:入|G|KG|克|公克|公斤|ML|CC|片|顆|粒)(?:/\w)?")
 
 
@@ -86,6 +92,35 @@ class ItemMatcher:
             self._exact.setdefault(key, code)
             self._exact.setdefault(core, code)
         self._cache: dict[str, Match] = {}
+        self.variants: dict[str, tuple[str, ...]] = {}
+        self.variant_keys: dict[str, list[tuple[str, str]]] = {}  # key or short form -> [(code, variant)]
+        for code, item in zip(self.codes, items, strict=True):
+            names = tuple(getattr(item, "variants", ()) or ())
+            self.variants[code] = names
+            for variant in names:
+                key = match_key(variant)
+                short = _VARIANT_SUFFIX.sub("", key)
+                for form in {key, short} - {""}:
+                    self.variant_keys.setdefault(form, []).append((code, variant))
+
+    def variant_words(self) -> list[str]:
+        """Return the variant keys and short forms worth giving the lexer (CJK ones; letters come as codes)."""
+        return [form for form in self.variant_keys if not form.isascii()]
+
+    def by_variant(self, text: str) -> Match | None:
+        """Resolve a variant name or its short form (辣 for 辣味, 紅 for 紅色, S) to the items offering it."""
+        key = match_key(text)
+        found = self.variant_keys.get(key)
+        if not found:
+            return None
+        return Match("variant", tuple(dict.fromkeys(code for code, _ in found)), key)
+
+    def variant_for(self, code: str, key: str) -> str | None:
+        """Return the name of this item's variant that a variant key names (None if the item has none such)."""
+        for form_code, name in self.variant_keys.get(key, ()):
+            if form_code == code:
+                return name
+        return None
 
     def by_code(self, code: str) -> Match:
         """Resolve a letter code (A, B, ...)."""

@@ -39,11 +39,14 @@ def test_post_without_items_exits_1_with_zh_tw_reason(tmp_path: Path) -> None:
 def test_comment_order_and_ask() -> None:
     runner = CliRunner()
     order = runner.invoke(comment, ["--post", POST, "--now", NOW, "A+2"])
-    assert json.loads(order.output) == {"status": "order", "intents": [{"action": "add", "item": "A", "qty": 2}]}
+    assert json.loads(order.output) == {
+        "status": "order",
+        "intents": [{"action": "add", "item": "A", "qty": 2, "variant": None, "for": None, "note": None}],
+    }
     ask = runner.invoke(comment, ["--post", POST, "水餃+1"])
     assert json.loads(ask.output) == {
         "status": "ask",
-        "intents": [{"action": "add", "item": None, "qty": 1}],
+        "intents": [{"action": "add", "item": None, "qty": 1, "variant": None, "for": None, "note": None}],
         "reason": "ambiguous_item",
         "candidates": ["A", "B"],
     }
@@ -56,7 +59,24 @@ def test_comment_jsonl_answers_each_line_in_order() -> None:
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [row["status"] for row in out] == ["order", "none", "order", "ask", "order"]
-    assert out[4]["intents"] == [{"action": "set", "item": "B", "qty": 3}]
+    assert out[4]["intents"] == [{"action": "set", "item": "B", "qty": 3, "variant": None, "for": None, "note": None}]
+
+
+def test_comment_carries_for_note_and_same() -> None:
+    runner = CliRunner()
+    order = runner.invoke(comment, ["--post", POST, "幫小明 A+2 不要辣"])
+    assert json.loads(order.output)["intents"] == [
+        {"action": "add", "item": "A", "qty": 2, "variant": None, "for": "小明", "note": "不要辣"}
+    ]
+    quoted = runner.invoke(comment, ["--post", POST, "--quoted", "+1"])
+    assert json.loads(quoted.output) == {
+        "status": "same",
+        "intents": [{"action": "same", "item": None, "qty": None, "variant": None, "for": None, "note": None}],
+        "reason": "quoted",
+    }
+    stdin = json.dumps({"text": "我也要", "quoted": True}, ensure_ascii=False) + "\n" + json.dumps({"text": "我也要"})
+    rows = [json.loads(line) for line in runner.invoke(comment, ["--post", POST, "--jsonl"], input=stdin).output.splitlines()]
+    assert [row["status"] for row in rows] == ["same", "none"]
 
 
 def test_comment_jsonl_rejects_a_bad_line() -> None:
