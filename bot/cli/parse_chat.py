@@ -37,15 +37,22 @@ def _load(path: Path, now: datetime) -> Announcement:
 
 
 def announcement_json(announcement: Announcement) -> dict[str, Any]:
-    """Return the JSON form of an announcement."""
+    """Return the JSON form of an announcement (problems: what the host must fix, [] when none)."""
     return {
         "title": announcement.title,
         "items": [
-            {"code": i.code, "name": i.name, "price": i.price, "limit": i.limit, "unit": i.unit}
+            {
+                "code": i.code, "name": i.name, "price": i.price, "limit": i.limit, "unit": i.unit, "spec": i.spec,
+                "variants": list(i.variants),
+                "tiers": [{"qty": tier.qty, "price": tier.price} for tier in i.tiers],
+                "per_member_limit": i.per_member_limit,
+                "minimum": i.minimum,
+            }
             for i in announcement.items
         ],
         "deadline": announcement.deadline.isoformat() if announcement.deadline else None,
         "delivery_date": announcement.delivery_date.isoformat() if announcement.delivery_date else None,
+        "problems": list(announcement.problems),
     }
 
 
