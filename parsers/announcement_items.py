@@ -29,6 +29,14 @@ _SIGN_UP = re.compile(r"報名")
 _FEE_LINE = re.compile(r"(?<!免)費|每人")
 _FEE_AMOUNT = re.compile(r"(?:NT\s*)?\$\s*(\d{1,3}(?:,\d{3})+|\d+)|(\d{1,3}(?:,\d{3})+|\d+)\s*元")
 _FREE = re.compile(r"免費")
+# 【價格】$280 on a PTT post is 價格: $280; kept the same length so the original and folded text stay aligned.
+_FIELD_BRACKET = re.compile(r"^\s*【([^】]{1,8})】")
+_PRODUCT_FIELD = re.compile(r"^\s*(?:合購物品|商品名稱|品名|商品|品項)\s*[:：]\s*(?P<name>[^、,，/$\d]{1,30})$")
+
+
+def _as_field(match: re.Match[str]) -> str:
+    """Write 【價格】 as 價格: (same length)."""
+    return match.group(1) + ": "
 
 
 @dataclass
@@ -65,9 +73,14 @@ def read_items(read: list[tuple[str, str]], title: str) -> tuple[list[ItemDraft]
     """Return the items of the post (codes assigned) and the problems the host must fix."""
     state = _Reading()
     name_line: tuple[str, str] | None = None  # a line that may be an item name with its price below
-    for index, (original, folded) in enumerate(read):
+    for index, (raw, raw_folded) in enumerate(read):
+        original, folded = _FIELD_BRACKET.sub(_as_field, raw), _FIELD_BRACKET.sub(_as_field, raw_folded)
         if _qualifier_or_list(state, folded, index):
             name_line = None
+            continue
+        named = _PRODUCT_FIELD.match(folded)
+        if named is not None:
+            name_line = (original[named.start("name") :].strip(), named.group("name").strip())
             continue
         line = read_item_line(folded, original)
         if line is None:

@@ -23,7 +23,8 @@ _NOT_TITLE = re.compile(
 )
 _DECORATION = re.compile(r"^[^\w(（【\[]+|[^\w)）】\]!！]+$")
 _TITLE_PREFIX = re.compile(r"^(?:本週|這週|本周)?(?:團購|開團|合購|揪團)\s*[:：]\s*")
-_NAME_SUFFIX = re.compile(r"\s+(?:報名|團購|開團|預購|代購|合購|團)$")
+_NAME_SUFFIX = re.compile(r"\s*報名$|\s+(?:團購|開團|預購|代購|合購|團)$")
+_EMOJI = re.compile(r"\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\ufe0f]+\s*")
 
 
 def read_title(lines: list[tuple[str, str]], is_other: Callable[[str, str], bool]) -> str:
@@ -49,7 +50,7 @@ def read_title(lines: list[tuple[str, str]], is_other: Callable[[str, str], bool
         if _NOT_TITLE.search(folded) or is_other(original, folded):
             continue
         title = _DECORATION.sub("", original.strip()) or original.strip()
-        return _TITLE_PREFIX.sub("", title).strip()
+        return _EMOJI.sub(" ", _TITLE_PREFIX.sub("", title)).strip()
     return ""
 
 

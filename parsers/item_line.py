@@ -16,13 +16,14 @@ _AMOUNT = r"\d{1,3}(?:,\d{3})+|\d+"
 _PRICE = re.compile(
     rf"""
     (?P<per>[一每單])\s*(?P<pu>{_U})\s*(?:只要|特價|售價)?\s*(?:NT)?\$?\s*(?P<pa>{_AMOUNT})(?!\d|,\d|\s*(?:{_U}|入))\s*元?
-    | (?:NT\s*\$?|\$)\s*(?P<da>{_AMOUNT})(?:\s*元)?(?:\s*/\s*(?:一|每)?\s*(?P<du>{_U}))?
+    | (?:單買\s*|單價\s*)?(?:NT\s*\$?|\$)\s*(?P<da>{_AMOUNT})(?:\s*元)?(?:\s*/\s*(?:一|每)?\s*(?P<du>{_U}))?
     | (?P<ya>{_AMOUNT})\s*元(?:\s*/\s*(?:一|每)?\s*(?P<yu>{_U}))?
     | (?:售價|特價|團購價|團價|優惠價|價格|價錢|單價)\s*[:=]?\s*(?:NT)?\$?\s*(?P<ka>{_AMOUNT})(?:\s*/\s*(?P<ku>{_U}))?
     | (?P<sa>{_AMOUNT})\s*/\s*(?P<su>{_U})
     """,
     re.VERBOSE,
 )
+_NO_PRICE = re.compile(r"時價|價格另洽|另洽|私訊報價|私訊詢價|請私訊")
 _OLD_PRICE = re.compile(r"(?:原價|市價|定價|門市價|建議售價|官網價)\s*[:=]?\s*(?:NT)?\$?\s*[\d,]+\s*元?")
 _LIMIT = re.compile(
     rf"""
@@ -39,7 +40,7 @@ _LABEL = re.compile(
     r"""^\s*(?:
         \(\s*(?P<p>[A-Z]|\d{1,2})\s*\)
       | (?P<l>[A-Z])\s*(?:[.、:)\-]|\s)(?![A-Z])
-      | (?P<n>\d{1,2})\s*(?:[.、:)]|\s)(?!\d)
+      | (?P<n>\d{1,2})\s*(?:[.、:)號]|\s)(?!\d)
     )\s*""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -160,8 +161,9 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
         extra, extra_spans = buy_get_tiers(body, price)
         tiers.extend(extra)
         spans.extend(extra_spans)
-    if price is None and label is None and limit is None:
+    if price is None and label is None and limit is None and spec_text is None:
         return None
+    spans.extend(m.span() for m in _NO_PRICE.finditer(body))
     if _UNLESS_LABELED.search(masked) and (label is None or price is None):
         return None
     variants, variant_span = find_inline_variants(_blank(body, spans))
@@ -177,7 +179,7 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
         spans.remove(variant_span)
         variants = ()
         name = _name(source[start:], spans)
-    if not name and price is None and limit is None:
+    if not name and price is None and limit is None and spec is None:
         return None
     if name and price is None and label is None:
         return None  # a bare limit with words around it is prose, not an item
@@ -242,4 +244,5 @@ def _name(source: str, spans: list[tuple[int, int]]) -> str:
     name = max((piece for piece in pieces), key=lambda piece: len(_NAME_TRIM.sub("", piece)), default="")
     name = _EMPTY_BRACKETS.sub("", name)
     name = re.sub(r"\s+", " ", _NAME_TRIM.sub("", name)).strip()
-    return _NAME_TRIM.sub("", re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]+", "", name)).strip()
+    name = _NAME_TRIM.sub("", re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]+", "", name)).strip()
+    return name if any(ch.isalnum() for ch in name) else ""
