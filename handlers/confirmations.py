@@ -30,8 +30,8 @@ from handlers import order_messages as say
 from handlers.context import Confirmation, EventContext, Outgoing
 from infra.db import UnitOfWork
 from infra.messages import Message, Text
-from models import Campaign, OwedConfirmation
-from services import order_views
+from models import Campaign, Member, OwedConfirmation
+from services import order_views, survey
 
 log = logging.getLogger(__name__)
 FOLD_AT = 4  # this many members confirmed in one chat's batch get one folded reply instead of a reply each
@@ -83,12 +83,27 @@ def plan(uow: UnitOfWork, contexts: list[EventContext], now: datetime, busy: Col
         folding = len(members) >= FOLD_AT or any(c.fold for _, c, _ in entries)
         fold = list(left.get(chat, []))
         for ctx, c, row_id in entries:
-            if not folding and c.single is not None and fresh(ctx.received_at, now) and _room(ctx) > 0:
-                _reply(ctx, [c.single], [row_id], first=True)
+            single = None if folding or not fresh(ctx.received_at, now) or _room(ctx) == 0 else _single(uow, c)
+            if single is not None:
+                _reply(ctx, [single], [row_id], first=True)
             else:
                 fold.append(_Owed(c.user_id, c.member_id, c.campaign_id, [row_id]))
         if fold:
             _fold(uow, [ctx for ctx in contexts if ctx.group_id == chat], _latest(fold), now)
+
+
+def _single(uow: UnitOfWork, c: Confirmation) -> Text | None:
+    """Return the quote reply confirming one comment: the member's order now (and the survey invite, once)."""
+    campaign = uow.session.get(Campaign, c.campaign_id)
+    if campaign is None:
+        return None
+    states = order_views.member_state(uow, campaign, c.member_id)
+    text = say.member_order(campaign, states).text
+    member = uow.session.get(Member, c.member_id)
+    invite = survey.invite_text(uow, member) if member is not None and states else None
+    if invite:
+        text += "\n\n" + invite
+    return Text(text, quote_token=c.quote_token, mentions={"m": c.user_id})
 
 
 def _left_over(uow: UnitOfWork, chats: set[str], now: datetime, busy: Collection[int]) -> dict[str, list[_Owed]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from infra.config import Settings
 from infra.db import UnitOfWork
-from infra.messages import Message, Text
+from infra.messages import Message
 from infra.messenger import Messenger
 
 
@@ -34,7 +34,7 @@ class Confirmation:
     member_id: int
     campaign_id: int
     fold: bool = False  # the group asked for one summary reply (`/設定 回覆 彙整`)
-    single: Text | None = None  # the quote reply confirming just this comment, unless folded
+    quote_token: str | None = None  # the comment's, for a quote reply confirming just it (unless folded)
 
 
 @dataclass

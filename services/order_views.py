@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlalchemy import and_, distinct, or_
+from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Item, OrderLine
@@ -57,17 +58,26 @@ def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[It
 
 
 def waitlist_position(uow: UnitOfWork, item: Item, member_id: int) -> int | None:
-    """Return the member's 1-based place among members waiting for an item."""
-    lines = uow.session.exec(
-        select(OrderLine)
-        .where(OrderLine.item_id == item.id, OrderLine.qty > col(OrderLine.confirmed_qty))
+    """Return the member's 1-based place among members waiting for an item (two small queries, no line loaded).
+
+    Members wait in the order of their earliest waiting line: the place is one more than the number of other
+    members with a waiting line sent before the member's earliest one.
+    """
+    waiting = (OrderLine.item_id == item.id, OrderLine.qty > col(OrderLine.confirmed_qty))
+    first = uow.session.exec(
+        select(OrderLine.sent_at, OrderLine.id)
+        .where(*waiting, OrderLine.member_id == member_id)
         .order_by(col(OrderLine.sent_at), col(OrderLine.id))
-    ).all()
-    waiting: list[int] = []
-    for line in lines:
-        if line.member_id not in waiting:
-            waiting.append(line.member_id)
-    return waiting.index(member_id) + 1 if member_id in waiting else None
+        .limit(1)
+    ).first()
+    if first is None:
+        return None
+    sent_at, line_id = first
+    before = or_(col(OrderLine.sent_at) < sent_at, and_(col(OrderLine.sent_at) == sent_at, col(OrderLine.id) < line_id))
+    ahead = uow.session.exec(
+        select(func.count(distinct(col(OrderLine.member_id)))).where(*waiting, before, OrderLine.member_id != member_id)
+    ).one()
+    return int(ahead) + 1
 
 
 def amount_due(states: Iterable[ItemState]) -> int:

@@ -14,7 +14,7 @@ from handlers.context import Confirmation, EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book, order_intake, order_views, survey
+from services import campaigns, directory, order_book, order_intake, order_views
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -119,19 +119,11 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
     group = ctx.uow.session.get(Group, campaign.group_id)
     if group is None or group.reply_mode == "silent" or ctx.user_id is None:
         return
-    states = order_views.member_state(ctx.uow, campaign, member_id)
-    if not changed and not states:
+    if not changed and not order_views.member_state(ctx.uow, campaign, member_id):
         return
-    single = None
-    if group.reply_mode != "batch":
-        text = say.member_order(campaign, states).text
-        member = ctx.uow.session.get(Member, member_id)
-        invite = survey.invite_text(ctx.uow, member) if member is not None and states else None
-        if invite:
-            text += "\n\n" + invite
-        single = Text(text, quote_token=quote_token(ctx), mentions={"m": ctx.user_id})
     ctx.confirmations.append(Confirmation(
-        group.line_group_id, ctx.user_id, member_id, campaign.id or 0, fold=group.reply_mode == "batch", single=single,
+        group.line_group_id, ctx.user_id, member_id, campaign.id or 0, fold=group.reply_mode == "batch",
+        quote_token=quote_token(ctx),
     ))
 
 
