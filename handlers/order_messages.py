@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from infra.messages import QuickReply, Text
 from models import Campaign, Item
+from services import pricing
 from services.order_views import ItemState, ItemTotals, amount_due
 
 WEEKDAYS = "一二三四五六日"
@@ -34,8 +35,18 @@ def money(n: int) -> str:
 def item_line(item: Item) -> str:
     """Describe an item for the campaign summary."""
     price = f" {money(item.price)}" + (f"/{item.unit}" if item.unit else "") if item.price is not None else ""
-    limit = f"（限量{item.stock_limit}）" if item.stock_limit is not None else ""
-    return f"{item.code}. {item.name}{price}{limit}"
+    bundles = "".join(f"／{tier.qty}{item.unit or '份'}{money(tier.price)}" for tier in pricing.tiers_of(item))
+    notes = [f"限量{item.stock_limit}" if item.stock_limit is not None else "",
+             f"每人限購{item.per_member_limit}" if item.per_member_limit else "",
+             f"滿{item.minimum}{item.unit or '份'}成團" if item.minimum else ""]
+    shown = "、".join(n for n in notes if n)
+    return f"{item.code}. {item.name}{price}{bundles}" + (f"（{shown}）" if shown else "")
+
+
+def cannot_open(problems: Sequence[str]) -> str:
+    """Tell the host which fields of the post could not be read, and how to fix them (nothing is opened)."""
+    lines = ["開團失敗：公告有幾個地方看不懂，請修正後再貼一次「/開團」＋公告。", *[f"・{p}" for p in problems]]
+    return "\n".join(lines)
 
 
 def opened(campaign: Campaign, items: Sequence[Item], tz: ZoneInfo) -> Text:
@@ -63,6 +74,8 @@ def member_order(campaign: Campaign, states: Sequence[ItemState], mention_key: s
 def state_line(s: ItemState) -> str:
     """Describe a member's quantity of one item, with the waitlist when some of it waits."""
     text = f"{s.item.code} {s.item.name} ×{s.confirmed if s.confirmed else s.qty}"
+    if s.item.per_member_limit and s.qty >= s.item.per_member_limit:
+        text += f"（每人限購{s.item.per_member_limit}）"
     if s.confirmed and s.waitlisted:
         text += f"，另 {s.waitlisted} 候補第{s.waitlist_position}位"
     elif s.waitlisted:
@@ -109,10 +122,15 @@ def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz
     lines = [f"📊 第{campaign.id}團【{campaign.title}】{status}，截單 {when(campaign.deadline, tz)}"]
     sales = 0
     for r in rows:
-        amount = r.confirmed * (r.item.price or 0)
+        amount = r.amount
         sales += amount
         stock = f"，剩 {r.remaining}" if r.remaining is not None else ""
         wait = f"，候補 {r.waitlisted}" if r.waitlisted else ""
         lines.append(f"{r.item.code} {r.item.name}：{r.confirmed}{stock}{wait}（{money(amount)}）")
     lines.append(f"共 {members} 人下單，總金額 {money(sales)}")
+    short = [r for r in rows if r.item.minimum and r.confirmed < r.item.minimum]
+    for r in short:
+        lines.append(f"⚠️ {r.item.code} {r.item.name} 未達成團數量 {r.item.minimum}（目前 {r.confirmed}）")
+    if short and campaign.status == "closed":
+        lines.append(f"要照常出貨就不用做什麼；要取消整團請輸入「/撤團 {campaign.id}」，會通知大家訂單作廢。")
     return "\n".join(lines)

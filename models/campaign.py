@@ -41,3 +41,6 @@ class Item(SQLModel, table=True):
     stock_limit: int | None = None
     unit: str | None = Field(default=None, max_length=16)
     position: int = 0
+    tiers: str = "[]"  # bundle prices as JSON [[qty, price], ...]: 2包420元 -> [[2, 420]] (services.pricing reads it)
+    per_member_limit: int | None = None  # 每人限購2: the most one member may have, not stock
+    minimum: int | None = None  # 滿100個成團: the campaign goes ahead only with this many confirmed

@@ -9,6 +9,7 @@ from sqlmodel import and_, col, or_, select
 from infra.db import UnitOfWork
 from models import Campaign, Group, Item
 from parsers.announcement import Announcement
+from services import pricing
 from services.errors import DomainError, NoOpenCampaign
 
 
@@ -28,7 +29,8 @@ def open_campaign(
     assert campaign.id is not None
     items = [
         Item(campaign_id=campaign.id, code=it.code, name=it.name[:200], price=it.price, stock_limit=it.limit,
-             unit=it.unit, position=n)
+             unit=it.unit, position=n, tiers=pricing.encode_tiers(it.tiers), per_member_limit=it.per_member_limit,
+             minimum=it.minimum)
         for n, it in enumerate(announcement.items)
     ]
     uow.session.add_all(items)

@@ -123,6 +123,8 @@ def _apply(
                 delta = -min(qty, total)
             else:  # cancel
                 delta = -total
+            if item.per_member_limit is not None and delta > 0:
+                delta = max(0, min(delta, item.per_member_limit - total))  # 每人限購: never above the cap
             if delta > 0:
                 # Without a stock limit there is nothing to wait for: the line is confirmed as it is written.
                 line = OrderLine(campaign_id=item.campaign_id, item_id=item.id, member_id=member_id, qty=delta,

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
+from services import pricing
 from services.campaigns import items_of
 from services.tabular import to_csv, to_json, to_xlsx
 
@@ -71,7 +72,7 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
             live["cancelled"] = max(0, q["added"] - q["confirmed"] - q["waitlisted"])
         for status, n in live.items():
             if n > 0:
-                amount = n * (item.price or 0) if status == "confirmed" else 0
+                amount = pricing.amount(item, n) if status == "confirmed" else 0
                 out.append({**base, "qty": n, "amount": amount, "status": status})
     return out
 

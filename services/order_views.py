@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Item, OrderLine
+from services import pricing
 from services.campaigns import items_of
 
 
@@ -82,7 +83,7 @@ def waitlist_position(uow: UnitOfWork, item: Item, member_id: int) -> int | None
 
 def amount_due(states: Iterable[ItemState]) -> int:
     """Return what confirmed quantities cost (waitlisted ones are not due)."""
-    return sum(s.confirmed * (s.item.price or 0) for s in states)
+    return sum(pricing.amount(s.item, s.confirmed) for s in states)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class ItemTotals:
     item: Item
     confirmed: int
     waitlisted: int
+    amount: int = 0  # what the confirmed quantities cost, member by member (bundle prices are per member)
 
     @property
     def remaining(self) -> int | None:
@@ -106,7 +108,11 @@ def totals(uow: UnitOfWork, campaign: Campaign) -> list[ItemTotals]:
     for item in items_of(uow, campaign.id):
         lines = uow.session.exec(select(OrderLine).where(OrderLine.item_id == item.id, OrderLine.qty > 0)).all()
         confirmed = sum(line.confirmed_qty for line in lines)
-        out.append(ItemTotals(item=item, confirmed=confirmed, waitlisted=sum(line.qty for line in lines) - confirmed))
+        per_member: dict[int, int] = defaultdict(int)
+        for line in lines:
+            per_member[line.member_id] += line.confirmed_qty
+        out.append(ItemTotals(item=item, confirmed=confirmed, waitlisted=sum(line.qty for line in lines) - confirmed,
+                              amount=sum(pricing.amount(item, qty) for qty in per_member.values())))
     return out
 
 

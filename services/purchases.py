@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Item, OrderLine
+from services import pricing
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -42,16 +44,25 @@ def purchases(uow: UnitOfWork, *, member_id: int | None = None) -> list[Purchase
     )
     if member_id is not None:
         query = query.where(OrderLine.member_id == member_id)
-    totals: dict[tuple[int, int], tuple[Campaign, dict[str, int], int]] = {}
+    bought: dict[tuple[int, int], tuple[Campaign, dict[int, tuple[Item, int]]]] = {}
     for line, item, campaign in uow.session.exec(query).all():
-        assert campaign.id is not None
-        key = (line.member_id, campaign.id)
-        _, items, amount = totals.get(key, (campaign, {}, 0))
-        items[item.name] = items.get(item.name, 0) + line.confirmed_qty
-        totals[key] = (campaign, items, amount + line.confirmed_qty * (item.price or 0))
+        assert campaign.id is not None and item.id is not None
+        _, items = bought.setdefault((line.member_id, campaign.id), (campaign, {}))
+        _, qty = items.get(item.id, (item, 0))
+        items[item.id] = (item, qty + line.confirmed_qty)
     result = [
-        Purchase(member_id=mid, campaign_id=cid, at=campaign_date(c), amount=amount, items=items)
-        for (mid, cid), (c, items, amount) in totals.items()
+        Purchase(member_id=mid, campaign_id=cid, at=campaign_date(c),
+                 amount=sum(pricing.amount(item, qty) for item, qty in items.values()),  # bundles priced per member
+                 items=_by_name(items.values()))
+        for (mid, cid), (c, items) in bought.items()
     ]
     result.sort(key=lambda p: (p.member_id, p.at, p.campaign_id))
     return result
+
+
+def _by_name(items: Iterable[tuple[Item, int]]) -> dict[str, int]:
+    """Return quantities by item name (two items of one name add up)."""
+    out: dict[str, int] = {}
+    for item, qty in items:
+        out[item.name] = out.get(item.name, 0) + qty
+    return out

@@ -55,6 +55,9 @@ def open_campaign(ctx: EventContext, args: str) -> None:
     except AnnouncementError as exc:
         ctx.reply(Text(f"開團失敗：{exc}"))
         return
+    if announcement.problems:
+        ctx.reply(Text(say.cannot_open(announcement.problems)))
+        return
     if announcement.deadline is not None and announcement.deadline <= now:
         ctx.reply(Text(f"開團失敗：截單時間 {say.when(announcement.deadline, ctx.settings.tz)} 已經過了，請確認日期後再貼一次。"))
         return
