@@ -76,6 +76,8 @@ def state_line(s: ItemState) -> str:
     text = f"{s.item.code} {s.item.name} ×{s.confirmed if s.confirmed else s.qty}"
     if s.item.per_member_limit and s.qty >= s.item.per_member_limit:
         text += f"（每人限購{s.item.per_member_limit}）"
+    if s.notes:
+        text += "（備註：" + "；".join(s.notes) + "）"
     if s.confirmed and s.waitlisted:
         text += f"，另 {s.waitlisted} 候補第{s.waitlist_position}位"
     elif s.waitlisted:

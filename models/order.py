@@ -24,6 +24,7 @@ class OrderLine(SQLModel, table=True):
     confirmed_qty: int = 0  # of qty, what stock was allocated to; the rest is waitlisted (候補)
     source_message_id: str | None = Field(default=None, max_length=64, index=True)
     sent_at: datetime = aware_field(index=True)  # the webhook event timestamp: when the member sent it
+    note: str | None = Field(default=None, max_length=200)  # what the member wrote beside the order: 不要辣
     created_at: datetime = created_field()
 
 

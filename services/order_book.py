@@ -129,7 +129,8 @@ def _apply(
                 # Without a stock limit there is nothing to wait for: the line is confirmed as it is written.
                 line = OrderLine(campaign_id=item.campaign_id, item_id=item.id, member_id=member_id, qty=delta,
                                  confirmed_qty=delta if item.stock_limit is None else 0,
-                                 source_message_id=message_id, sent_at=sent_at)
+                                 source_message_id=message_id, sent_at=sent_at,
+                                 note=intent.note[:200] if intent.note else None)
                 uow.session.add(line)
                 uow.session.flush()
                 assert line.id is not None

@@ -16,7 +16,7 @@ from services.tabular import to_csv, to_json, to_xlsx
 
 COLUMNS = [
     "campaign_id", "campaign_title", "group_id", "user_id", "display_name", "item_code", "item_name",
-    "qty", "unit_price", "amount", "status",
+    "qty", "unit_price", "amount", "status", "note",
 ]
 
 
@@ -40,8 +40,11 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
         select(OrderLine).where(OrderLine.campaign_id == campaign.id).order_by(col(OrderLine.sent_at), col(OrderLine.id))
     ).all()
     qty: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"confirmed": 0, "waitlisted": 0, "added": 0})
+    notes: dict[tuple[int, int], dict[str, None]] = defaultdict(dict)
     for line in lines:
         key = (line.member_id, line.item_id)
+        if line.note and line.qty > 0:
+            notes[key][line.note] = None
         qty[key]["confirmed"] += line.confirmed_qty
         qty[key]["waitlisted"] += line.qty - line.confirmed_qty
     if include_cancelled and lines:
@@ -64,6 +67,7 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
             "group_id": group.line_group_id if group else None,
             "user_id": member.line_user_id if member else None, "display_name": member.display_name if member else None,
             "item_code": item.code, "item_name": item.name, "unit_price": item.price,
+            "note": "；".join(notes[(member_id, item_id)]) or None,
         }
         live = {"confirmed": q["confirmed"], "waitlisted": q["waitlisted"]}
         if campaign.status == "cancelled":

@@ -75,11 +75,22 @@ def forget(uow: UnitOfWork, request: OrderRequest) -> None:
     uow.session.flush()
 
 
+_EXTRAS = ("variant", "for_name", "note")
+
+
 def encode(intents: Sequence[Intent]) -> str:
-    """Write intents as compact JSON: ``[[action, item code or null, qty or null], ...]``."""
-    return json.dumps([[i.action, i.item, i.qty] for i in intents], ensure_ascii=False, separators=(",", ":"))
+    """Write intents as compact JSON: ``[[action, item code or null, qty or null(, {note, ...})], ...]``."""
+    out = []
+    for i in intents:
+        extras = {key: getattr(i, key) for key in _EXTRAS if getattr(i, key)}
+        out.append([i.action, i.item, i.qty, extras] if extras else [i.action, i.item, i.qty])
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
 def intents_of(request: OrderRequest) -> list[Intent]:
-    """Read a request's intents back."""
-    return [Intent(cast(Action, action), item, qty) for action, item, qty in json.loads(request.intents)]
+    """Read a request's intents back (rows written before notes existed have three fields)."""
+    out = []
+    for action, item, qty, *rest in json.loads(request.intents):
+        extras = rest[0] if rest and isinstance(rest[0], dict) else {}
+        out.append(Intent(cast(Action, action), item, qty, **{k: v for k, v in extras.items() if k in _EXTRAS}))
+    return out

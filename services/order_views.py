@@ -23,6 +23,7 @@ class ItemState:
     qty: int
     confirmed: int
     waitlist_position: int | None  # 1-based place in the item's waitlist, when some of it waits
+    notes: tuple[str, ...] = ()  # what the member wrote beside their live lines (不要辣), oldest first, once each
 
     @property
     def waitlisted(self) -> int:
@@ -54,7 +55,8 @@ def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[It
             continue
         confirmed = sum(line.confirmed_qty for line in lines)
         position = waitlist_position(uow, item, member_id) if confirmed < qty else None
-        out.append(ItemState(item=item, qty=qty, confirmed=confirmed, waitlist_position=position))
+        notes = tuple(dict.fromkeys(line.note for line in lines if line.note))
+        out.append(ItemState(item=item, qty=qty, confirmed=confirmed, waitlist_position=position, notes=notes))
     return out
 
 

@@ -1,10 +1,15 @@
-"""Bundle prices, per-member caps, minimums and unreadable posts, through signed webhooks, asserted on the export."""
+"""Bundle prices, per-member caps, minimums, notes and unreadable posts, through signed webhooks, asserted on the export."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from infra.db import UnitOfWork
+from models import OrderRequest
+from models.base import utcnow
+from parsers.comment import Intent
+from services import order_requests
 from services.order_export import order_rows
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
@@ -69,3 +74,32 @@ def test_a_post_with_an_item_without_price_is_not_opened(webhook: Webhook, messe
     assert text.startswith("開團失敗") and "B. 透抽" in text and "價格" in text
     say(webhook, "A+1", 1, at(1, 11))
     assert order_rows(uow) == []
+
+
+def test_a_note_beside_an_order_is_kept_on_the_line(webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork) -> None:
+    say(webhook, POST, HOST_ID, at(1, 10))
+    say(webhook, "A+1 不要辣", 1, at(1, 11))
+    assert "A 韭菜水餃 ×1（備註：不要辣）" in last_reply(messenger).text
+    say(webhook, "B+2 備註：晚點取", 1, at(1, 11, 1))
+    rows = {r["item_code"]: r["note"] for r in order_rows(uow)}
+    uow.rollback()
+    assert rows == {"A": "不要辣", "B": "晚點取"}
+
+
+@pytest.mark.parametrize(
+    "intents",
+    [
+        [Intent("add", "A", 1)],
+        [Intent("add", "A", 1, note="不要辣"), Intent("cancel", None, None)],
+        [Intent("set", "B", 3, variant="辣味", for_name="小明", note="晚點取")],
+    ],
+)
+def test_intents_read_back_as_written_so_a_replay_keeps_notes(intents: list[Intent]) -> None:
+    request = OrderRequest(message_id="m1", campaign_id=1, member_id=1, sent_at=utcnow(),
+                           intents=order_requests.encode(intents))
+    assert order_requests.intents_of(request) == intents
+
+
+def test_requests_written_before_notes_existed_still_read() -> None:
+    request = OrderRequest(message_id="m1", campaign_id=1, member_id=1, sent_at=utcnow(), intents='[["add","A",2]]')
+    assert order_requests.intents_of(request) == [Intent("add", "A", 2)]
