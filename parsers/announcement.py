@@ -51,7 +51,9 @@ class AnnouncementError(ValueError):
 NO_ITEMS = "看不到任何品項：請每行寫一個品項和價格，例如「A. 高麗菜水餃 $180/包」"
 EMPTY = "公告是空的：請貼上完整的開團公告，包含品項和價格，例如「A. 高麗菜水餃 $180/包」"
 
-_DEADLINE_WORD = re.compile(r"截單|截止|收單|結單|結團|截團|喊單到|下單到|訂購到|收到|統計到|登記到|只到")
+_DEADLINE_WORD = re.compile(
+    r"截單|截止|收單|結單|結團|截團|喊單到|下單到|訂購到|收到|統計到|登記到|只到|即日起至|至\s*\d{1,2}\s*/\s*\d{1,2}\s*止"
+)
 _DELIVERY_WORD = re.compile(r"出貨|到貨|取貨|配送|寄出|送達|面交|領貨|發貨|交貨|發放|領取|抵達|送貨|到府")
 _CLAUSE = re.compile(r"[,;。|]|\s{2,}")
 

@@ -50,7 +50,7 @@ def read_title(lines: list[tuple[str, str]], is_other: Callable[[str, str], bool
         if _NOT_TITLE.search(folded) or is_other(original, folded):
             continue
         title = _DECORATION.sub("", original.strip()) or original.strip()
-        return _EMOJI.sub(" ", _TITLE_PREFIX.sub("", title)).strip()
+        return _EMOJI.sub(" ", _TITLE_PREFIX.sub("", _PTT_TAG.sub("", title))).strip()
     return ""
 
 

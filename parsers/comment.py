@@ -27,7 +27,7 @@ from typing import Literal
 from parsers.comment_grammar import Action, Pair, State, Walker
 from parsers.comment_lexer import NOT_QUANTITY, compile_lexer, tokenize
 from parsers.comment_notes import cut_notes
-from parsers.item_match import ItemLike, ItemMatcher
+from parsers.item_match import ItemLike, ItemMatcher, strip_fillers
 from parsers.text import match_key, normalize
 
 __all__ = ["LARGE_QTY", "Action", "CommentParser", "CommentResult", "Intent", "ItemLike", "parse_comment"]
@@ -61,10 +61,13 @@ NONE = CommentResult("none")
 
 # Anything that could start an order; comments without one are chit-chat.
 _TRIGGER = re.compile(
-    r"[\d+\-*×X零一二兩三四五六七八九十#]|取消|不要|不用|不訂|退訂|刪|移除|撤單|改|要|訂|購|同|跟|樓上|換|幫|代|下單"
+    r"[\d+\-*×X零一二兩三四五六七八九十#]|取消|不要|不用|不訂|退訂|刪|移除|撤單|改|要|訂|購|同|跟|樓上|換|幫|代|單|登記"
 )
 # Payment reports and similar messages that mention numbers but are never orders.
-_NOT_ORDER = re.compile(r"匯款|匯了|已匯|轉帳|轉了|已轉|已付|付款了|後五碼|末五碼|後5碼|末5碼|帳號末|帳號後")
+_NOT_ORDER = re.compile(
+    r"(?<!晚點)(?<!晚一點)(?<!等等)(?<!明天)(?<!稍後)(?<!之後)(?<!再)(?<!會)(?:匯款|轉帳)"
+    r"|匯了|已匯|轉了|已轉|已付|付款了|後五碼|末五碼|後5碼|末5碼|帳號末|帳號後"
+)
 # Questions and opinions: "請問..." starts one; "嗎", "?" end one.
 _QUESTION_START = re.compile(r"請問|想問|問一下|問問|覺得|認為|認同|同意|贊成|附議|說得對|說的對|聽說")
 _QUESTION_END = re.compile(
@@ -78,7 +81,7 @@ _SAME_ABOVE = re.compile(r"同上|同樓上|跟樓上|照樓上|樓上\s*\+\s*1|
 _ME_TOO = re.compile(
     r"(?:我們?|我也|也)?(?:也是|是|跟(?:上|單|團|一份|一個)?|一樣|同上|同樓上|同)(?:一樣)?(?:謝謝|感謝|感恩|謝啦|團主)*"
 )
-_PLUS_THEN_COUNT = re.compile(r"\+\s*(\d{1,2})\s+(\d{1,3})")  # "+3 4": item 3 ×4, or 3 of item 4
+_PLUS_THEN_COUNT = re.compile(r"\+\s*(\d{1,2})\s+(\d{1,3})(?!\d)(.*)", re.DOTALL)  # "+3 4": item 3 ×4, or 3 of item 4
 
 
 class CommentParser:
@@ -125,9 +128,11 @@ class CommentParser:
     def _two_readings(self, text: str) -> CommentResult | None:
         """``+3 4`` read as item 3 ×4 or as 3 of item 4: ask which, offering each reading as a comment."""
         found = _PLUS_THEN_COUNT.fullmatch(text.strip())
-        if found is None or len(self.codes) < 2:
+        if found is None or strip_fillers(match_key(found.group(3))):
             return None
         first, second = int(found.group(1)), int(found.group(2))
+        if len(self.codes) == 1:  # "+3 4" for the only item: three or four
+            return CommentResult("ask", (), "two_readings", (f"+{first}", f"+{second}"))
         options = []
         for ref, qty in ((first, second), (second, first)):
             match = self.matcher.by_number(ref)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from parsers.comment_lexer import Token
-from parsers.comment_people import person_of
+from parsers.comment_people import clean_name, person_of
 from parsers.item_match import FILLER, ItemMatcher, Match, strip_fillers
 from parsers.text import match_key
 
@@ -51,6 +51,7 @@ class State:
     refs_only: bool = True  # this line so far holds only item numbers (#3, 3號, 3.) and fillers
     last_item: str | None = None  # the item an unattached variant refers back to: "A 原味2 辣味1"
     swap_from: list[Match] | None = None  # "把B換成C": B, waiting for C
+    behind: list[Pair] = field(default_factory=list)  # orders before a marked name, if nothing follows it
     latin_name: bool = False  # a person named in Latin letters (its case is restored from the comment)
 
 
@@ -155,8 +156,9 @@ class Walker:
         """Handle a CJK span that holds a person (with the item after it); return True when fully handled."""
         if state.expect_name:
             state.expect_name = False
-            if not self.is_item(text) and strip_fillers(text):
-                self._on_person(state, strip_fillers(text))
+            named = clean_name(text)
+            if named and not self.is_item(text):
+                self._on_person(state, named)
                 return True
         found = self._people.get(text)
         if found is None:
@@ -172,7 +174,7 @@ class Walker:
                 state.refs_only = False
             return False
         if name is not None:
-            self._on_person(state, name)
+            self._on_person(state, name, marked=marked)
         if rest:
             state.refs_only = False
             match = self.matcher.by_name(rest)
@@ -210,10 +212,18 @@ class Walker:
             return True
         return len(set(key)) == len(key) and set(key) <= self._code_set
 
-    def _on_person(self, state: State, name: str) -> None:
-        """A name: it closes this line's orders before it ("A+2 小明") or opens those after it ("小明 A+2")."""
+    def _on_person(self, state: State, name: str, *, marked: bool = False) -> None:
+        """A name: it closes this line's orders before it ("A+2 小明") or opens those after it ("小明 A+2").
+
+        A marked name (幫小明) opens the orders after it ("A+1 幫小明 B+1": B is 小明's); only with none after it on
+        its line does it close those before it ("A+1 幫小明").
+        """
         open_pairs = [pair for pair in state.pairs[state.who_from:] if pair.who in (None, state.block_who)]
-        if open_pairs and state.line_who is None:
+        if marked and open_pairs:
+            state.behind = open_pairs
+            state.who_from = len(state.pairs)
+            state.line_who = name
+        elif open_pairs and state.line_who is None:
             for pair in open_pairs:
                 pair.who = name
             state.who_from = len(state.pairs)
@@ -308,6 +318,9 @@ class Walker:
 
     def _end_line(self, state: State) -> None:
         """Close a line: items named alone (#3, a list under 下單, a swap) are ordered, names carry down."""
+        if state.qty is not None and not state.items and state.line_who is not None:  # "小明 +1\n小華 +2"
+            self._emit(state, [], *state.qty)
+            state.qty = None
         if state.items and state.qty is None and state.mode != "cancel" and state.once != "cancel":
             if state.swap_from is not None:
                 self._emit(state, state.items, "+", None)
@@ -316,7 +329,12 @@ class Walker:
                 self._emit(state, state.items, "+", 1)
                 state.items = []
         if state.line_who is not None and len(state.pairs) == state.who_from and not state.items:
-            state.block_who = state.line_who
+            if state.behind:  # "A+1 幫小明": the name closes the orders before it
+                for pair in state.behind:
+                    pair.who = state.line_who
+            else:
+                state.block_who = state.line_who
+        state.behind = []
         state.line_who = None
         state.who_from = len(state.pairs)
         state.refs_only = True

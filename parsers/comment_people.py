@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from parsers.item_match import strip_fillers
+from parsers.item_match import strip_leading_fillers, strip_trailing_fillers
 
 # "幫我" is for oneself; a marker with nothing after it ("代訂 王媽媽") takes the next span.
 _MARKER = re.compile(r"^(?:幫忙訂|幫忙代訂|代訂|代購|代買|代喊|幫忙|幫|替)")
+_LEAD_IN = re.compile(r"^(?:我也|也|還有|再|然後|另外|以及)+(?=幫|替|代)")
 _SELF = re.compile(r"^(?:我們|我自己|自己|本人|我)")
 _KIN = (
     "媽媽|老媽|媽|爸爸|老爸|爸|老公|老婆|女兒|兒子|女友|男友|朋友|同事|姐姐|姊姊|姐|姊|妹妹|妹|哥哥|哥|弟弟|弟|"
@@ -55,18 +56,27 @@ def looks_like_person(key: str) -> bool:
     return bool(_NICK.match(key) or _SUFFIXED.match(key) or (len(key) == 3 and key[0] in _SURNAMES))
 
 
+def clean_name(key: str) -> str:
+    """Drop trailing fillers from a name (小明訂 → 小明), unless they are part of it (陳姐, 林小姐)."""
+    trimmed = strip_trailing_fillers(key)
+    if trimmed != key and looks_like_person(key) and not looks_like_person(trimmed):
+        return key
+    return trimmed
+
+
 def person_of(key: str, is_item: Callable[[str], bool]) -> tuple[str | None, str, bool]:
     """Read a span for a person: return (name or None, the rest of the span, whether it was marked).
 
     ``is_item`` tells whether a piece of text names an item. ``幫我高麗菜`` gives (None, 高麗菜, True): for
     oneself; ``幫小明高麗菜`` gives (小明, 高麗菜, True); ``代訂`` alone gives ("", "", True): the name follows.
     """
+    key = _LEAD_IN.sub("", key) or key
     marker = _MARKER.match(key)
     if marker is None:
         kin = _MY_KIN.match(key)
-        if kin is not None and is_item(key[kin.end():]):
+        if kin is not None and (kin.end() == len(key) or is_item(key[kin.end():])):
             return kin.group(), key[kin.end():], False
-        plain = strip_fillers(key)
+        plain = clean_name(strip_leading_fillers(key))
         if plain and looks_like_person(plain) and not is_item(plain):
             return plain, "", False
         return None, key, False
@@ -84,7 +94,7 @@ def person_of(key: str, is_item: Callable[[str], bool]) -> tuple[str | None, str
     for size in (2, 3, 4, 1):
         if size < len(rest) and not any(ch in _GOODS for ch in rest[:size]) and is_item(rest[size:]):
             return rest[:size], rest[size:], True
-    name = strip_fillers(rest) or None
+    name = clean_name(rest) or None
     if name is not None and (len(name) > 6 or name.isdigit()):
         return None, rest, True
     return name, "", True

@@ -156,7 +156,7 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
             price = first.price
             spec_text = spec_text or source[start:][first.span[0] : first.span[1]].split("$")[0].strip()
         tiers.extend(dict.fromkeys(Tier(t.qty, t.price) for t in bundles))
-        unit = unit or next((t.unit for t in bundles), None)
+        unit = unit or next((t.unit for t in bundles if t.unit != "入"), None)
     if price is not None:
         extra, extra_spans = buy_get_tiers(body, price)
         tiers.extend(extra)

@@ -50,7 +50,7 @@ _FILLER_WORDS = """
 喊 喊單 單 下單 收到 讚 棒 呦 齁 耶 欸 哇 嗨 早安 午安 晚安 想吃 好想吃
 好吃 好好吃 想要 需要 來 來個 再來 還要 這個 那個 ok okay thx
 thanks tks pls plz lol haha ya yes 囉唆 這次 這團
-也要 呢 吼 唷唷 嘿 嘿嘿 感謝團主 辛苦了 辛苦 沒問題 份量 數量
+也要 呢 吼 唷唷 嘿 嘿嘿 感謝團主 辛苦了 辛苦 沒問題 份量 數量 報名 我報名 報名一位 樓上 上面
 """
 _FILLERS = sorted(_FILLER_WORDS.split(), key=len, reverse=True)
 _FILLER_ALT = "|".join(re.escape(word.upper()) for word in _FILLERS)
@@ -63,6 +63,16 @@ _SPEC = re.compile(r"\(.*?\)|\[.*?\]|\d+(?:入|G|KG|克|公克|公斤|ML|CC|片|
 def strip_fillers(span: str) -> str:
     """Remove filler words from both ends of a span."""
     return _TRAIL.sub("", _LEAD.sub("", span))
+
+
+def strip_leading_fillers(span: str) -> str:
+    """Remove filler words from the start of a span."""
+    return _LEAD.sub("", span)
+
+
+def strip_trailing_fillers(span: str) -> str:
+    """Remove filler words from the end of a span."""
+    return _TRAIL.sub("", span)
 
 
 def _longest_common_run(a: str, b: str) -> int:

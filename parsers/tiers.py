@@ -16,7 +16,7 @@ _Q = r"\d{1,3}|[兩二三四五六七八九十]+"
 _AMOUNT = r"\d{1,3}(?:,\d{3})+|\d+"
 
 _TIER = re.compile(
-    rf"(?:[一每](?:組|套)\s*)?(?P<q>{_Q})\s*(?P<u>[{_COUNT_UNITS}])\s*(?:只要|共|合計)?\s*(?:NT\s*)?\$?\s*(?P<a>{_AMOUNT})\s*元?"
+    rf"(?:[一每](?:組|套)\s*)?(?P<q>{_Q})\s*(?P<u>[{_COUNT_UNITS}入])\s*(?:只要|共|合計)?\s*(?:NT\s*)?\$?\s*(?P<a>{_AMOUNT})\s*元?"
 )
 # A pack size written before its price: 一箱24瓶 $960, 一盒6入.
 PACK = re.compile(
