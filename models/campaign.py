@@ -44,3 +44,5 @@ class Item(SQLModel, table=True):
     tiers: str = "[]"  # bundle prices as JSON [[qty, price], ...]: 2包420元 -> [[2, 420]] (services.pricing reads it)
     per_member_limit: int | None = None  # 每人限購2: the most one member may have, not stock
     minimum: int | None = None  # 滿100個成團: the campaign goes ahead only with this many confirmed
+    variant_names: str = "[]"  # 口味/尺寸 choices as JSON ["原味", "辣味"] (services.variants reads it)
+    variant_limits: str = "{}"  # stock per choice as JSON {"辣味": 10}, beside or instead of stock_limit

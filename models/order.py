@@ -25,6 +25,11 @@ class OrderLine(SQLModel, table=True):
     source_message_id: str | None = Field(default=None, max_length=64, index=True)
     sent_at: datetime = aware_field(index=True)  # the webhook event timestamp: when the member sent it
     note: str | None = Field(default=None, max_length=200)  # what the member wrote beside the order: 不要辣
+    variant: str | None = Field(default=None, max_length=40)  # the choice of an item with variants: 辣味
+    # 代訂: a line placed for someone else. For a group member it is theirs (member_id) and ordered_by is who
+    # placed it; for anyone else it stays the placer's (who owes it) with the guest's name.
+    guest_name: str | None = Field(default=None, max_length=60)
+    ordered_by: int | None = Field(default=None, foreign_key="members.id")
     created_at: datetime = created_field()
 
 
