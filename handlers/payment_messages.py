@@ -10,7 +10,7 @@ from parsers.statement import Statement
 from parsers.statement_errors import letter
 from services.bank_import import Imported, Run, candidates_of
 from services.payment_report import Overview, label
-from services.payments import Account
+from services.payments import Account, CampaignDue
 
 MAX_LIST = 30
 STATUS = {
@@ -32,13 +32,24 @@ def money(n: int) -> str:
 
 
 def position(acc: Account) -> str:
-    """Describe what a member owes and paid: ``應付$540 已收$500 差$40``."""
-    text = f"應付{money(acc.due)} 已收{money(acc.received)}"
+    """Describe what a member owes and paid: ``應付$540 購物金折抵$100 已收$400 差$40``."""
+    text = f"應付{money(acc.due)}"
+    if acc.credit:
+        text += f" 購物金折抵{money(acc.credit)}"
+    text += f" 已收{money(acc.received)}"
     if acc.remaining > 0 and acc.received:
         text += f" 差{money(acc.remaining)}"
-    elif acc.remaining < 0:
-        text += f" 多{money(-acc.remaining)}"
+    elif acc.to_credit:
+        text += f" 多{money(acc.to_credit)}（已轉為購物金）"
     return text
+
+
+def due_line(line: CampaignDue) -> str:
+    """Describe one campaign's due: ``應付 $540`` or ``應付 $540，購物金折抵 $100，請匯 $440``."""
+    if not line.credit:
+        return f"應付 {money(line.due)}"
+    left = f"請匯 {money(line.to_pay)}" if line.to_pay > 0 else "已全額折抵"
+    return f"應付 {money(line.due)}，購物金折抵 {money(line.credit)}，{left}"
 
 
 def needs_digits(amount: int | None) -> str:
@@ -53,13 +64,13 @@ def claim_recorded(claim: PaymentClaim, acc: Account) -> str:
     lines = [f"💰 {{m}} 已記錄匯款回報：後五碼 {claim.last5}{amount}"]
     for line in acc.lines:
         if line.campaign is not None and line.due:
-            lines.append(f"・第{line.campaign.id}團【{line.campaign.title}】應付 {money(line.due)}")
+            lines.append(f"・第{line.campaign.id}團【{line.campaign.title}】{due_line(line)}")
     if acc.status in ("paid", "over"):
         lines.append(f"✅ 已在帳上找到你的匯款（{position(acc)}），謝謝！")
     elif acc.status == "short":
         lines.append(f"⚠️ 帳上收到 {money(acc.received)}，還差 {money(acc.remaining)}，請補匯後再回報一次。")
     else:
-        lines.append(f"合計應付 {money(acc.due)}；團主對帳後會確認。")
+        lines.append(f"合計應付 {money(acc.to_pay)}；團主對帳後會確認。")
         if claim.amount is not None and claim.amount != acc.remaining:
             lines.append(f"提醒：你回報 {money(claim.amount)}，目前應付 {money(acc.remaining)}，有差額請跟團主確認。")
     return "\n".join(lines)
@@ -98,11 +109,18 @@ def summary(view: Overview, *, run: Run | None = None, imported: Imported | None
     else:
         lines.append("🏦 對帳狀態")
     accounts = list(run.moved) if run is not None else list(view.accounts)
-    for status, title in (("paid", "✅ 已付清"), ("short", "⚠️ 少付"), ("over", "💸 多付")):
-        found = [a for a in accounts if a.status == status]
+    credited = {acc.member.id: amount for acc, amount in run.credited} if run is not None else {}
+    for status, title in (("paid", "✅ 已付清"), ("short", "⚠️ 少付")):
+        found = [a for a in accounts if a.status == status and a.member.id not in credited]
         if found:
             lines.append(f"{title}（{len(found)} 人）")
             lines += _names(found, detail=status != "paid")
+    if credited:
+        over = [acc for acc, _amount in run.credited] if run is not None else []
+        lines.append(f"💸 多付，多的錢已轉為購物金、下次自動折抵（{len(over)} 人）")
+        lines += _names(over, detail=True)
+    if run is not None and run.points:
+        lines.append(f"⭐ 這次對帳集到點數：{len(run.points)} 人、共 {sum(n for _m, n in run.points):,} 點")
     missing = view.having("claim_not_found")
     if missing:
         lines.append(f"❓ 回報了但帳上找不到（{len(missing)} 人）")

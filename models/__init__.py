@@ -2,6 +2,7 @@
 
 from models.campaign import Campaign, Item
 from models.group import Group, GroupMember, Host
+from models.ledger import CreditEntry, PointEntry
 from models.member import Member, MemberTag, SurveyAnswer
 from models.order import OrderChange, OrderLine, OrderRequest
 from models.payment import BankTransaction, HeldStatement, PaymentClaim, StatementImport, StatementLayout
@@ -11,6 +12,7 @@ from models.webhook import OwedConfirmation, WebhookEvent
 __all__ = [
     "BankTransaction",
     "Campaign",
+    "CreditEntry",
     "Group",
     "HeldStatement",
     "GroupMember",
@@ -23,6 +25,7 @@ __all__ = [
     "OrderRequest",
     "OwedConfirmation",
     "PaymentClaim",
+    "PointEntry",
     "ReminderSent",
     "Setting",
     "StatementImport",

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from infra.db import UnitOfWork
 from models import BankTransaction, Member, PaymentClaim, StatementImport
 from parsers.statement import Statement
-from services import payments
+from services import payments, settlement
 from services.errors import DomainError
 from services.payments import OPEN_CLAIM, Account
 from services.reconcile import Deposit, OpenClaim, match
@@ -36,10 +36,16 @@ class Imported:
 
 @dataclass(frozen=True)
 class Run:
-    """What one reconciliation run changed: accounts it moved and members it just settled."""
+    """What one reconciliation run changed: accounts it moved, members it just settled, credit and points."""
 
     moved: tuple[Account, ...]
     settled: tuple[Member, ...]
+    credited: tuple[tuple[Account, int], ...] = ()  # over-payments this run turned into credit (NT$)
+    points: tuple[tuple[Member, int], ...] = ()  # points this run earned
+
+    def credited_to(self, member: Member) -> int:
+        """Return the NT$ this run turned into the member's credit."""
+        return sum(amount for acc, amount in self.credited if acc.member.id == member.id)
 
 
 def safe_filename(name: str | None) -> str | None:
@@ -156,14 +162,19 @@ def _update_claims(uow: UnitOfWork, claims: list[PaymentClaim], tz: tzinfo, thro
 
 def _run(uow: UnitOfWork, before: dict[int, Account], campaign_id: int | None) -> Run:
     """Compare accounts before and after a change."""
-    moved, settled = [], []
+    moved, settled, credited, earned = [], [], [], []
     for old in before.values():
         new = payments.account(uow, old.member, campaign_id=campaign_id)
         if new.received != old.received:
             moved.append(new)
             if new.received > 0 and new.remaining <= 0 < old.remaining:
                 settled.append(new.member)
-    return Run(tuple(moved), tuple(settled))
+            done = settlement.settle(uow, new.member)  # over-payments become credit, credit is applied, points
+            if done.to_credit:
+                credited.append((new, done.to_credit))
+            if done.points:
+                earned.append((new.member, done.points))
+    return Run(tuple(moved), tuple(settled), tuple(credited), tuple(earned))
 
 
 def open_claims(uow: UnitOfWork) -> list[PaymentClaim]:

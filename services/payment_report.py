@@ -11,11 +11,11 @@ from infra.db import UnitOfWork
 from models import BankTransaction, Member
 from services import bank_import, directory, payments
 from services.payments import Account
-from services.reconcile import status_of
 from services.tabular import to_csv, to_json, to_xlsx
 
 COLUMNS = [
     "campaign_id", "user_id", "display_name", "due", "claimed_last5", "claimed_amount", "received", "status",
+    "credit_applied",
 ]
 UNCLAIMED = ("unmatched", "proposed")
 
@@ -55,7 +55,10 @@ def label(member: Member) -> str:
 
 
 def payment_rows(uow: UnitOfWork, *, campaign_id: int | None = None) -> list[dict[str, Any]]:
-    """Return each member's due, claim and received money per campaign, then unclaimed deposits."""
+    """Return each member's due (after credit), claim and received money per campaign, then unclaimed deposits.
+
+    ``credit_applied`` is the credit (購物金) that paid part of the due; ``due`` is what is left for a transfer.
+    """
     rows: list[dict[str, Any]] = []
     for member in payments.members_with_orders(uow, campaign_id=campaign_id):
         acc = payments.account(uow, member, campaign_id=campaign_id)
@@ -66,17 +69,19 @@ def payment_rows(uow: UnitOfWork, *, campaign_id: int | None = None) -> list[dic
                 "campaign_id": line.campaign.id if line.campaign else None,
                 "user_id": member.line_user_id,
                 "display_name": member.display_name,
-                "due": line.due,
+                "due": line.to_pay,
                 "claimed_last5": acc.claim.last5 if acc.claim else None,
                 "claimed_amount": acc.claim.amount if acc.claim else None,
                 "received": line.received,
-                "status": status_of(line.due, line.received, acc.claim_state),
+                "status": line.status(acc.claim_state),
+                "credit_applied": line.credit,
             })
     stmt = select(BankTransaction).where(col(BankTransaction.status).in_(UNCLAIMED), BankTransaction.direction == "in")
     for tx in uow.session.exec(stmt.order_by(col(BankTransaction.booked_on), col(BankTransaction.id))).all():
         rows.append({
             "campaign_id": tx.campaign_id, "user_id": None, "display_name": None, "due": None,
             "claimed_last5": tx.last5, "claimed_amount": None, "received": tx.amount, "status": "unclaimed_deposit",
+            "credit_applied": 0,
         })
     return rows
 

@@ -4,6 +4,10 @@ Reconciliation is across a member's campaigns, not per campaign: a member usuall
 they owe the host right now. The ledger therefore adds up every non-cancelled campaign the member has
 confirmed items in; money matched to the member fills the oldest campaign first (money reconciled with
 ``--campaign`` stays pinned to that campaign). Waitlisted quantities are not due.
+
+Credit (購物金) pays a due before deposits are asked for, and money paid beyond every due becomes credit
+(``services.credit_plan``): an account shows the position as if the ledger were already settled, and
+``services.settlement`` writes the rows that make it so.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import BankTransaction, Campaign, Member, OrderLine, PaymentClaim, Setting
-from services import order_views
+from services import credit, order_views
+from services.credit_plan import Plan, plan
 from services.errors import DomainError
-from services.reconcile import ClaimState, PaymentStatus, allocate, status_of
+from services.reconcile import ClaimState, PaymentStatus, status_of
 
 OPEN_CLAIM = ("claimed", "partial", "not_found")
 NOTIFY_KEY = "payments.notify"
@@ -34,7 +39,25 @@ class CampaignDue:
 
     campaign: Campaign | None  # None: money left over with no campaign to put it on
     due: int
-    received: int
+    received: int  # deposits counted here, including what became credit
+    credit: int = 0  # credit (購物金) applied to this due
+    to_credit: int = 0  # of ``received``, what was paid beyond the due and became credit
+
+    @property
+    def to_pay(self) -> int:
+        """Return the due after credit."""
+        return self.due - self.credit
+
+    @property
+    def paid(self) -> int:
+        """Return the deposits that paid this due (what became credit excluded)."""
+        return self.received - self.to_credit
+
+    def status(self, claim: ClaimState = "none") -> PaymentStatus:
+        """Return this campaign's payment status (``over`` when part of the money became credit)."""
+        if self.due > 0 and self.to_pay <= 0 and not self.received:
+            return "paid"
+        return status_of(self.to_pay, self.received, claim)
 
 
 @dataclass(frozen=True)
@@ -45,32 +68,56 @@ class Account:
     lines: tuple[CampaignDue, ...]
     claim: PaymentClaim | None  # the latest claim, if any
     claim_state: ClaimState
+    credit_balance: int = 0  # the member's credit left over after every due (all campaigns)
 
     @property
     def due(self) -> int:
-        """Return what the member owes in total."""
+        """Return what the member's orders cost in total (before credit)."""
         return sum(c.due for c in self.lines)
 
     @property
+    def credit(self) -> int:
+        """Return the credit applied to the dues."""
+        return sum(c.credit for c in self.lines)
+
+    @property
+    def to_pay(self) -> int:
+        """Return what the member owes in total after credit."""
+        return self.due - self.credit
+
+    @property
     def received(self) -> int:
-        """Return what was received in total."""
+        """Return what was received in total (including money that became credit)."""
         return sum(c.received for c in self.lines)
 
     @property
+    def to_credit(self) -> int:
+        """Return the money paid beyond the dues that became credit."""
+        return sum(c.to_credit for c in self.lines)
+
+    @property
     def remaining(self) -> int:
-        """Return what is still to be paid (negative when overpaid)."""
-        return self.due - self.received
+        """Return what is still to be paid (money beyond the dues became credit, so never below zero)."""
+        return self.to_pay - (self.received - self.to_credit)
 
     @property
     def status(self) -> PaymentStatus:
         """Return the overall payment status."""
-        return status_of(self.due, self.received, self.claim_state)
+        paid = self.received - self.to_credit
+        if self.due > 0 and self.to_pay <= 0 and not paid:
+            return "paid"
+        return status_of(self.to_pay, paid, self.claim_state)
 
 
 def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
-    """Return the member's due and received per non-cancelled campaign, oldest first."""
+    """Return the member's due, credit and received money per non-cancelled campaign, oldest first."""
+    return _lines(*position(uow, member_id))
+
+
+def position(uow: UnitOfWork, member_id: int) -> tuple[list[Campaign], Plan]:
+    """Return the member's non-cancelled campaigns (oldest first) and where their money and credit stand."""
     campaigns = list(reversed(order_views.campaigns_of_member(uow, member_id)))
-    dues = [(c, order_views.amount_due(order_views.member_state(uow, c, member_id))) for c in campaigns]
+    dues = [(c.id or 0, order_views.amount_due(order_views.member_state(uow, c, member_id))) for c in campaigns]
     pinned: dict[int, int] = defaultdict(int)
     free = 0
     for tx in matched_deposits(uow, member_id):
@@ -78,11 +125,14 @@ def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
             pinned[tx.campaign_id] += tx.amount
         else:
             free += tx.amount
-    spread = allocate([(c.id or 0, due) for c, due in dues], pinned, free)
-    out = [CampaignDue(c, due, spread.get(c.id or 0, 0)) for c, due in dues]
-    if spread.get(None):
-        out.append(CampaignDue(None, 0, spread[None]))
-    return out
+    return campaigns, plan(dues, pinned, free, credit.stored(uow, member_id))
+
+
+def _lines(campaigns: list[Campaign], where: Plan) -> list[CampaignDue]:
+    """Pair the plan's lines with their campaigns."""
+    by_id = {c.id: c for c in campaigns}
+    return [CampaignDue(by_id.get(line.campaign) if line.campaign is not None else None, line.due, line.received,
+                        line.credit, line.to_credit) for line in where.lines]
 
 
 def matched_deposits(uow: UnitOfWork, member_id: int) -> list[BankTransaction]:
@@ -96,7 +146,8 @@ def matched_deposits(uow: UnitOfWork, member_id: int) -> list[BankTransaction]:
 def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) -> Account:
     """Return a member's account over all their campaigns (or one campaign)."""
     assert member.id is not None
-    lines = ledger(uow, member.id)
+    campaigns, where = position(uow, member.id)
+    lines = _lines(campaigns, where)
     if campaign_id is not None:
         lines = [c for c in lines if c.campaign is not None and c.campaign.id == campaign_id]
     claims = claims_of(uow, member.id)
@@ -104,7 +155,7 @@ def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) 
     state: ClaimState = "none"
     if open_claims:
         state = "claimed" if any(c.status != "not_found" for c in open_claims) else "not_found"
-    return Account(member, tuple(lines), claims[-1] if claims else None, state)
+    return Account(member, tuple(lines), claims[-1] if claims else None, state, where.balance)
 
 
 def claims_of(uow: UnitOfWork, member_id: int) -> list[PaymentClaim]:
@@ -144,7 +195,7 @@ def record_claim(
     """Record a member's transfer report against what they owe; refuse when they have no order."""
     assert member.id is not None
     lines = ledger(uow, member.id)
-    owing = [c for c in lines if c.campaign is not None and c.due > c.received]
+    owing = [c for c in lines if c.campaign is not None and c.to_pay > c.paid]
     if not any(c.due for c in lines):
         raise NothingToPay(
             "還沒有找到你的訂單喔！請先在團購群組留言喊單（例如「A+1」），截單後再回報匯款後五碼。"

@@ -12,18 +12,20 @@ from bot.cli.export import format_option, write_output
 from bot.cli.uow import cli_uow
 from infra.db import UnitOfWork
 from models import Member
-from services import profiles, tabular, tags
+from services import points, profiles, settlement, tabular, tags
 from services.purchases import TAIPEI
 
 COLUMNS = (
     "user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "orders", "spent",
-    "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend",
+    "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend", "credit", "points",
 )
 
 
 def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Return one export row per member, oldest member first."""
     everyone = profiles.build_profiles(uow, now=now)
+    credit = settlement.credit_balances(uow)  # NT$ of 購物金 left after every due
+    points_of = points.balances(uow)
     rows = []
     for member in uow.session.exec(select(Member).order_by(col(Member.id))).all():
         assert member.id is not None
@@ -42,6 +44,8 @@ def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[st
             "segment": p.segment,
             "reminders_opt_out": member.reminders_opt_out,
             "is_friend": member.is_friend,
+            "credit": credit.get(member.id, 0),
+            "points": points_of.get(member.id, 0),
         })
     return rows
 

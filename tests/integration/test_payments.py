@@ -140,7 +140,7 @@ def test_statement_upload_reconciles_every_outcome(webhook: Webhook, messenger: 
     assert "讀到 12 筆交易、11 筆入帳，新增 11 筆" in summary.text
     assert "✅ 已付清（3 人）" in summary.text  # members 1, 5 and 6
     assert "⚠️ 少付（2 人）" in summary.text and "應付$400 已收$350 差$50" in summary.text
-    assert "💸 多付（1 人）" in summary.text and "多$20" in summary.text
+    assert "💸 多付，多的錢已轉為購物金、下次自動折抵（1 人）" in summary.text and "多$20（已轉為購物金）" in summary.text
     assert "❓ 回報了但帳上找不到（1 人）" in summary.text and "後五碼44444" in summary.text
     assert "$1,250 後五碼00888" in summary.text and "$12" not in summary.text
     assert "🤔 需要你決定（3 筆）" in summary.text and "同後五碼、同金額" in summary.text
@@ -253,7 +253,7 @@ def test_cli_reconcile_and_export(webhook: Webhook, ordered: None, database_url:
     by_user = {r["user_id"]: r for r in rows if r["user_id"]}
     assert by_user[member_id(1)] == {
         "campaign_id": 1, "user_id": member_id(1), "display_name": None, "due": 540, "claimed_last5": "12345",
-        "claimed_amount": 540, "received": 540, "status": "paid",
+        "claimed_amount": 540, "received": 540, "status": "paid", "credit_applied": 0,
     }
     assert [r["status"] for r in rows if r["user_id"] is None] == ["unclaimed_deposit"] * 3
     csv_out = runner.invoke(cli, ["export", "payments", "--format", "csv", "--campaign", "1"])

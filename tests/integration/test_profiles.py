@@ -180,7 +180,7 @@ def test_export_members_in_three_formats(
     monkeypatch.setenv("DATABASE_URL", database_url)
     runner = CliRunner()
     columns = ["user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "orders",
-               "spent", "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend"]
+               "spent", "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend", "credit", "points"]
     result = runner.invoke(cli, ["export", "members", "--format", "json", "--now", "2026-11-20T12:00"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
