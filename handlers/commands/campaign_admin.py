@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from handlers import order_messages as say
-from handlers.commands import command
+from handlers.commands import command, loyalty
 from handlers.context import EventContext
 from infra.messages import Text
 from models import Campaign, Group, Member
@@ -147,7 +147,8 @@ def member_filter(ctx: EventContext, args: str) -> bool:
     return bool(list_members_by_filter(ctx, args))
 
 
-@command("/設定", host_only=True, summary="確認方式：/設定 回覆 引用|彙整|安靜；推播：/設定 推播 開|關", usage="項目 值")
+@command("/設定", host_only=True, summary="確認方式：/設定 回覆 引用|彙整|安靜；推播：/設定 推播 開|關；"
+         "集點：/設定 集點 100|關；點數折抵：/設定 點數折抵 1", usage="項目 值")
 def settings_command(ctx: EventContext, args: str) -> None:
     """Show or change the group's settings."""
     group = group_or_refuse(ctx)
@@ -159,12 +160,20 @@ def settings_command(ctx: EventContext, args: str) -> None:
         group.reply_mode = REPLY_MODES[value]
     elif key == "推播" and value in {"開", "關"}:
         group.allow_push = value == "開"
+    elif key in loyalty.SETTING_KEYS:
+        problem = loyalty.change_setting(ctx, group, key, value)
+        if problem:
+            ctx.reply(Text(problem))
+            return
     elif args.strip():
-        ctx.reply(Text("看不懂這個設定。用法：/設定 回覆 引用|彙整|安靜，或 /設定 推播 開|關。"))
+        ctx.reply(Text("看不懂這個設定。用法：/設定 回覆 引用|彙整|安靜、/設定 推播 開|關、/設定 集點 100|關，"
+                       "或 /設定 點數折抵 1。"))
         return
     ctx.uow.session.add(group)
     mode = {v: k for k, v in REPLY_MODES.items()}.get(group.reply_mode, group.reply_mode)
-    ctx.reply(Text(f"⚙️ 目前設定\n訂單確認：{mode}\n必要時推播（會用掉訊息額度）：{'開' if group.allow_push else '關'}"))
+    lines = [f"⚙️ 目前設定\n訂單確認：{mode}\n必要時推播（會用掉訊息額度）：{'開' if group.allow_push else '關'}",
+             *loyalty.settings_lines(ctx, group)]
+    ctx.reply(Text("\n".join(lines)))
 
 
 @command("/匯出", host_only=True, summary="出貨單（Excel）下載連結，24 小時有效", usage="[團號]")
