@@ -22,6 +22,7 @@ RATE_KEY = "points.rate"  # NT$ paid per point earned
 VALUE_KEY = "points.value"  # NT$ of credit per point redeemed
 DEFAULT_VALUE = 1
 MAX_RATE = 100_000
+MAX_POINTS = 1_000_000  # one redemption at most
 
 
 class NotEnoughPoints(DomainError):
@@ -103,7 +104,7 @@ def _earned_by_campaign(uow: UnitOfWork, member_id: int) -> dict[int, int]:
 def redeem(uow: UnitOfWork, member: Member, points: int, *, group_id: int, by: str | None) -> int:
     """Turn a member's points into credit at the group's value; return the NT$ of credit added."""
     assert member.id is not None
-    if points <= 0 or points > MAX_RATE:
+    if points <= 0 or points > MAX_POINTS:
         raise DomainError("請寫要兌換幾點，例如：/點數 兌換 @成員 50。")
     have = balance(uow, member.id)
     if points > have:
