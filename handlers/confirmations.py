@@ -97,8 +97,10 @@ def _single(uow: UnitOfWork, c: Confirmation) -> Text | None:
     campaign = uow.session.get(Campaign, c.campaign_id)
     if campaign is None:
         return None
-    states = order_views.member_state(uow, campaign, c.member_id)
+    states = order_views.member_state(uow, campaign, c.member_id, with_placed=True)
     text = say.member_order(campaign, states).text
+    if c.note:
+        text += "\n" + c.note
     member = uow.session.get(Member, c.member_id)
     invite = survey.invite_text(uow, member) if member is not None and states else None
     if invite:
@@ -169,7 +171,7 @@ def _chunks(uow: UnitOfWork, owed: list[_Owed]) -> Iterable[tuple[Text, list[int
         campaign = uow.session.get(Campaign, o.campaign_id)
         if campaign is None:
             continue
-        states = order_views.member_state(uow, campaign, o.member_id)
+        states = order_views.member_state(uow, campaign, o.member_id, with_placed=True)
         items = "、".join(say.state_line(s) for s in states) or "已全部取消"
         lines.append((o.user_id, f"第{campaign.id}團：{items}｜{say.money(order_views.amount_due(states))}", o.rows))
     for start in range(0, len(lines), PER_MESSAGE):

@@ -35,6 +35,7 @@ class Confirmation:
     campaign_id: int
     fold: bool = False  # the group asked for one summary reply (`/設定 回覆 彙整`)
     quote_token: str | None = None  # the comment's, for a quote reply confirming just it (unless folded)
+    note: str | None = None  # a line the quote reply adds: whose order a 「同上」 copied
 
 
 @dataclass

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from infra.messages import QuickReply, Text
 from models import Campaign, Item
-from services import pricing
+from services import pricing, variants
 from services.order_views import ItemState, ItemTotals, amount_due
 
 WEEKDAYS = "一二三四五六日"
@@ -39,6 +39,10 @@ def item_line(item: Item) -> str:
     notes = [f"限量{item.stock_limit}" if item.stock_limit is not None else "",
              f"每人限購{item.per_member_limit}" if item.per_member_limit else "",
              f"滿{item.minimum}{item.unit or '份'}成團" if item.minimum else ""]
+    offered = variants.names_of(item)
+    if offered:
+        limits = variants.limits_of(item)
+        notes.insert(0, "可選 " + "/".join(f"{n}(限量{limits[n]})" if n in limits else n for n in offered))
     shown = "、".join(n for n in notes if n)
     return f"{item.code}. {item.name}{price}{bundles}" + (f"（{shown}）" if shown else "")
 
@@ -52,11 +56,12 @@ def cannot_open(problems: Sequence[str]) -> str:
 def opened(campaign: Campaign, items: Sequence[Item], tz: ZoneInfo) -> Text:
     """Tell the group a campaign is open and how to order."""
     first = items[0].code
+    offered = variants.names_of(items[0])
     lines = [f"📢 開團成功！第{campaign.id}團【{campaign.title}】", *[item_line(it) for it in items]]
     lines.append(f"⏰ 截單：{when(campaign.deadline, tz)}")
     if campaign.delivery_date:
         lines.append(f"🚚 到貨：{day(campaign.delivery_date)}")
-    example = f"{first}+2" if len(items) > 1 else "+1"
+    example = f"{first}{offered[0] if offered else ''}+2" if len(items) > 1 or offered else "+1"
     lines.append(f"留言「{example}」喊單；「{first}改3」修改、「{first}-1」減少、「取消」全部取消；「我的訂單」查詢。")
     return Text("\n".join(lines))
 
@@ -72,8 +77,9 @@ def member_order(campaign: Campaign, states: Sequence[ItemState], mention_key: s
 
 
 def state_line(s: ItemState) -> str:
-    """Describe a member's quantity of one item, with the waitlist when some of it waits."""
-    text = f"{s.item.code} {s.item.name} ×{s.confirmed if s.confirmed else s.qty}"
+    """Describe a member's quantity of one item (its variant, who it is for), with the waitlist when some waits."""
+    name = f"{s.item.code} {s.item.name}" + (f"（{s.variant}）" if s.variant else "")
+    text = f"{name} ×{s.confirmed if s.confirmed else s.qty}"
     if s.item.per_member_limit and s.qty >= s.item.per_member_limit:
         text += f"（每人限購{s.item.per_member_limit}）"
     if s.notes:
@@ -81,8 +87,19 @@ def state_line(s: ItemState) -> str:
     if s.confirmed and s.waitlisted:
         text += f"，另 {s.waitlisted} 候補第{s.waitlist_position}位"
     elif s.waitlisted:
-        text = f"{s.item.code} {s.item.name} ×{s.waitlisted} 候補第{s.waitlist_position}位（額滿）"
-    return text
+        text = f"{name} ×{s.waitlisted} 候補第{s.waitlist_position}位（額滿）"
+    return text + for_whom(s)
+
+
+def for_whom(s: ItemState) -> str:
+    """Say who a state is for or who placed it (代訂), or nothing for a member's own order."""
+    if s.for_member is not None:
+        return f"（幫{s.for_member}訂，由{s.for_member}付款）"
+    if s.guest is not None:
+        return f"（幫{s.guest}訂）"
+    if s.ordered_by:
+        return f"（{'、'.join(s.ordered_by)}幫訂）"
+    return ""
 
 
 def ask_which_item(items: Sequence[Item], qty: int, action: str, codes: Sequence[str]) -> Text:
@@ -93,6 +110,27 @@ def ask_which_item(items: Sequence[Item], qty: int, action: str, codes: Sequence
         QuickReply(label=f"{it.code} {it.name}"[:20], text=f"{it.code}{verb}{qty}") for it in chosen[:13]
     )
     return Text("請問要哪一項呢？點下方按鈕選擇，或直接留言像「A+1」。", quick_replies=buttons)
+
+
+def ask_variant(item: Item, offered: Sequence[str], comments: Sequence[str]) -> Text:
+    """Ask which variant (口味/尺寸) an order meant, one button per variant that re-sends the comment with it."""
+    buttons = tuple(QuickReply(label=name[:20], text=comment) for name, comment in zip(offered, comments, strict=True))[:13]
+    names = "、".join(offered)
+    example = comments[0] if comments else f"{item.code}{offered[0]}+1"
+    return Text(f"{item.code} {item.name} 有 {names}，請問要哪一種呢？點下方按鈕選擇，或直接留言像「{example}」。",
+                quick_replies=buttons)
+
+
+def ask_two_readings(choices: Sequence[tuple[str, str]]) -> Text:
+    """Ask which of two readings of a numbered comment (+3 4) was meant: (label, comment) per button."""
+    buttons = tuple(QuickReply(label=label[:20], text=comment) for label, comment in choices[:13])
+    options = " 還是 ".join(label for label, _ in choices)
+    return Text(f"請問是 {options}？點下方按鈕選擇，或直接留言像「{choices[0][1]}」。", quick_replies=buttons)
+
+
+def ask_same_what() -> Text:
+    """Say a "same as them" comment found no order to copy, and how to order instead."""
+    return Text("找不到可以跟的訂單喔 🙏 請直接留言品項和數量，例如「A+1」；要跟某人的單，請長按他的喊單留言「回覆」再打「+1」。")
 
 
 def ask_unknown_item(items: Sequence[Item]) -> Text:
@@ -129,6 +167,10 @@ def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz
         stock = f"，剩 {r.remaining}" if r.remaining is not None else ""
         wait = f"，候補 {r.waitlisted}" if r.waitlisted else ""
         lines.append(f"{r.item.code} {r.item.name}：{r.confirmed}{stock}{wait}（{money(amount)}）")
+        limits = variants.limits_of(r.item)
+        for name, confirmed, waiting in r.variants:
+            left = f"，剩 {max(0, limits[name] - confirmed)}" if name in limits else ""
+            lines.append(f"　・{name}：{confirmed}{left}" + (f"，候補 {waiting}" if waiting else ""))
     lines.append(f"共 {members} 人下單，總金額 {money(sales)}")
     short = [r for r in rows if r.item.minimum and r.confirmed < r.item.minimum]
     for r in short:

@@ -29,7 +29,7 @@ class OrderLine(SQLModel, table=True):
     # 代訂: a line placed for someone else. For a group member it is theirs (member_id) and ordered_by is who
     # placed it; for anyone else it stays the placer's (who owes it) with the guest's name.
     guest_name: str | None = Field(default=None, max_length=60)
-    ordered_by: int | None = Field(default=None, foreign_key="members.id")
+    ordered_by: int | None = Field(default=None, foreign_key="members.id", index=True)
     created_at: datetime = created_field()
 
 

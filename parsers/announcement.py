@@ -88,7 +88,7 @@ def _item(draft: ItemDraft) -> AnnouncedItem:
     return AnnouncedItem(
         draft.code, line.name, line.price, line.limit, line.unit, line.spec,
         variants=line.variants, tiers=line.tiers, per_member_limit=line.per_member_limit, minimum=line.minimum,
-        variant_limits=draft.variant_limits,
+        variant_limits=draft.variant_limits or line.variant_limits,
     )
 
 

@@ -75,6 +75,7 @@ class ItemLine:
     tiers: tuple[Tier, ...] = ()
     per_member_limit: int | None = None
     minimum: int | None = None
+    variant_limits: tuple[tuple[str, int], ...] = ()  # 原味/辣味 … 辣味限量3: the limit is the variant's
 
     def merged_with(self, other: ItemLine) -> ItemLine:
         """Take price, limit, unit and the rest from a continuation line."""
@@ -88,6 +89,7 @@ class ItemLine:
             tiers=self.tiers or other.tiers,
             per_member_limit=self.per_member_limit if self.per_member_limit is not None else other.per_member_limit,
             minimum=self.minimum if self.minimum is not None else other.minimum,
+            variant_limits=self.variant_limits or other.variant_limits,
         )
 
 
@@ -135,6 +137,7 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
     body = masked[start:]
     spans = [(b - start, e - start) for b, e in masks if b >= start]
     limit, limit_unit = _limit(body, spans)
+    limit_span = spans[-1] if limit is not None else None
     pack = next((m for m in PACK.finditer(body) if not _overlaps(m.span(), spans)), None)
     bundles = [t for t in find_tiers(body) if not _overlaps(t.span, spans) and not (pack and _overlaps(t.span, [pack.span()]))]
     hidden = [t.span for t in bundles] + ([pack.span()] if pack else [])
@@ -171,6 +174,13 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
         spans.append(variant_span)
         variants = tuple(source[start:][variant_span[0] : variant_span[1]].replace(" ", "").replace("／", "/")
                          .replace("/", "、").split("、")) if len(source) == len(folded) else variants
+    variant_limits: tuple[tuple[str, int], ...] = ()
+    if limit is not None and limit_span is not None and variants:
+        before = body[: limit_span[0]].rstrip()
+        owner = next((v for v in variants if before.endswith(fold_width(v).upper())), None)
+        if owner is not None:  # 辣味限量3: that flavour's stock, not the item's
+            variant_limits, limit = ((owner, limit),), None
+            spans.append((len(before) - len(owner), limit_span[1]))
     spec_span, spec_unit = (None, None) if spec_text else _spec(body, spans)
     spec_whole = spans[-1] if spec_span else None
     spec = spec_text or (source[start:][spec_span[0] : spec_span[1]].replace(" ", "") if spec_span else None)
@@ -187,6 +197,7 @@ def read_item_line(folded: str, original: str) -> ItemLine | None:
     return ItemLine(
         label, kind, name, price, limit, unit or limit_unit or spec_unit, spec,
         full_name=full_name, variants=variants, tiers=tuple(tiers), per_member_limit=per_member, minimum=minimum,
+        variant_limits=variant_limits,
     )
 
 

@@ -9,7 +9,7 @@ from sqlmodel import and_, col, or_, select
 from infra.db import UnitOfWork
 from models import Campaign, Group, Item
 from parsers.announcement import Announcement
-from services import pricing
+from services import pricing, variants
 from services.errors import DomainError, NoOpenCampaign
 
 
@@ -30,7 +30,8 @@ def open_campaign(
     items = [
         Item(campaign_id=campaign.id, code=it.code, name=it.name[:200], price=it.price, stock_limit=it.limit,
              unit=it.unit, position=n, tiers=pricing.encode_tiers(it.tiers), per_member_limit=it.per_member_limit,
-             minimum=it.minimum)
+             minimum=it.minimum, variant_names=variants.encode_names(it.variants),
+             variant_limits=variants.encode_limits(it.variant_limits))
         for n, it in enumerate(announcement.items)
     ]
     uow.session.add_all(items)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from rapidfuzz import fuzz
+from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import Group, GroupMember, Member
 from models.base import utcnow
+from parsers.text import match_key
 
 NAME_TTL = timedelta(days=7)
+NAME_MATCH = 85  # rapidfuzz ratio from which a written name is a member's display name (幫小明 -> 小明🌸)
 
 
 def ensure_group(uow: UnitOfWork, line_group_id: str) -> Group:
@@ -95,3 +98,36 @@ def leave_group(uow: UnitOfWork, line_group_id: str, line_user_id: str) -> None:
 def label(member: Member) -> str:
     """Return how to call a member in host-facing text."""
     return member.display_name or f"成員{member.line_user_id[-4:]}"
+
+
+def member_named(uow: UnitOfWork, group_id: int, name: str) -> Member | None:
+    """Return the one group member a name written in a comment stands for (幫小明+1), or None.
+
+    The name matches a member's display name when both read the same after folding (width, case, decoration),
+    when the display name is the name with a surname before it (陳小明 for 小明), or when rapidfuzz scores them
+    at least 85 and no other member scores as high. Anything less certain is None: the caller keeps the line
+    as the orderer's, for a guest of that name, rather than bill the wrong member.
+    """
+    wanted = match_key(name)
+    if not wanted:
+        return None
+    rows = uow.session.exec(
+        select(Member).join(GroupMember, col(GroupMember.member_id) == col(Member.id))
+        .where(GroupMember.group_id == group_id, col(GroupMember.left_at).is_(None),
+               col(Member.display_name).is_not(None))
+    ).all()
+    scored: list[tuple[float, Member]] = []
+    for member in rows:
+        key = match_key(member.display_name or "")
+        if not key:
+            continue
+        if key == wanted or (len(wanted) >= 2 and len(key) == len(wanted) + 1 and key.endswith(wanted)):
+            score = 100.0
+        else:
+            score = fuzz.ratio(wanted, key)
+        if score >= NAME_MATCH:
+            scored.append((score, member))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]

@@ -20,9 +20,8 @@ from sqlmodel import col, func, select
 from infra.db import UnitOfWork
 from models import Campaign, Item, Member, OrderChange, OrderLine, OrderRequest
 from parsers.comment import Intent
-from services import order_requests
+from services import directory, order_requests, variants
 from services.campaigns import items_of, lock
-from services.order_views import lines_by_item
 
 MAX_QTY = 999
 
@@ -50,9 +49,11 @@ def apply_intents(
 ) -> Applied:
     """Apply add/set/remove/cancel intents from one message as of its send time; reallocate stock of touched items.
 
-    When the member's later messages in this campaign were applied already (this one arrived late: LINE redelivers
-    a body only after it failed), they are undone newest first and replayed after it, so the book is what applying
-    everything in send order gives.
+    ``member`` placed the order; an intent ``for_name`` someone else (代訂) goes to the group member of that name,
+    or stays the placer's under the guest's name (services.directory.member_named). When the member's later
+    messages in this campaign were applied already (this one arrived late: LINE redelivers a body only after it
+    failed), they are undone newest first and replayed after it, so the book is what applying everything in send
+    order gives.
     """
     assert campaign.id is not None and member.id is not None
     campaign_id, member_id = campaign.id, member.id
@@ -62,58 +63,136 @@ def apply_intents(
     if message_id is not None:
         order_requests.record(uow, message_id=message_id, campaign_id=campaign_id, member_id=member_id,
                               sent_at=sent_at, intents=intents)
-    touched = _in_send_order(uow, campaign_id, member_id, later, lambda: _apply(
-        uow, items, member_id, lines_by_item(uow, campaign_id, member_id), intents, message_id=message_id,
-        sent_at=sent_at))
+    touched = _in_send_order(uow, campaign, member_id, later, lambda: _apply(
+        uow, items, _Book(uow, campaign, member_id), intents, message_id=message_id, sent_at=sent_at))
     # Undoing restores quantities without their confirmation, so after a replay unlimited items are settled too.
-    settle = [item for item in items.values() if item.id in touched and (item.stock_limit is not None or later)]
+    settle = [item for item in items.values() if item.id in touched and (variants.is_limited(item) or later)]
     promotions = allocate(uow, settle)
     return Applied(changed=bool(touched), promotions=tuple(p for p in promotions if p.member_id != member_id))
 
 
+def placed_by(line: OrderLine) -> int:
+    """Return the member who placed a line: who ordered it for another member, else its owner."""
+    return line.ordered_by if line.ordered_by is not None else line.member_id
+
+
+class _Book:
+    """The lines one member placed in a campaign, kept current while their intents are applied.
+
+    Loaded in one query (the placer's own lines, guests' included); lines placed for other members and those
+    members' own lines (for their 每人限購) are loaded only when an intent needs them.
+    """
+
+    def __init__(self, uow: UnitOfWork, campaign: Campaign, placer: int) -> None:
+        assert campaign.id is not None
+        self.uow, self.campaign, self.placer = uow, campaign, placer
+        self.lines: list[OrderLine] = []
+        self._seen: set[int | None] = set()
+        self._loaded: set[object] = set()
+        self._names: dict[str, int | None] = {}
+        self._load("own", OrderLine.member_id == placer)
+
+    def _load(self, key: object, *where: Any) -> None:
+        if key in self._loaded:
+            return
+        self._loaded.add(key)
+        stmt = select(OrderLine).where(OrderLine.campaign_id == self.campaign.id, col(OrderLine.qty) > 0, *where)
+        for line in self.uow.session.exec(stmt):
+            if line.id not in self._seen:
+                self._seen.add(line.id)
+                self.lines.append(line)
+        self._sort()
+
+    def _sort(self) -> None:
+        self.lines.sort(key=lambda ln: (ln.sent_at, ln.id or 0))
+
+    def placed(self) -> list[OrderLine]:
+        """Return the live lines this member placed, for themself, guests and other members, oldest first."""
+        self._load("placed", OrderLine.ordered_by == self.placer)
+        return [line for line in self.lines if line.qty > 0 and placed_by(line) == self.placer]
+
+    def of(self, owner: int, guest: str | None, *, placed_only: bool) -> list[OrderLine]:
+        """Return one person's live lines (a member, or a guest under them), oldest first; ``placed_only``: those
+        this member placed."""
+        if owner != self.placer:
+            self._load(("owner", owner), OrderLine.member_id == owner)
+        return [line for line in self.lines if line.qty > 0 and line.member_id == owner and line.guest_name == guest
+                and (not placed_only or placed_by(line) == self.placer)]
+
+    def add(self, line: OrderLine) -> None:
+        self._seen.add(line.id)
+        self.lines.append(line)
+        self._sort()
+
+    def person(self, name: str | None) -> tuple[int, str | None]:
+        """Return whose a line for ``name`` is: (owner member id, guest name or None)."""
+        if not name:
+            return self.placer, None
+        if name not in self._names:
+            found = directory.member_named(self.uow, self.campaign.group_id, name)
+            self._names[name] = found.id if found is not None else None
+        owner = self._names[name]
+        if owner is None:
+            return self.placer, name[:60]
+        return owner, None
+
+
 def _in_send_order(
-    uow: UnitOfWork, campaign_id: int, member_id: int, later: Sequence[OrderRequest], change: Callable[[], set[int]],
+    uow: UnitOfWork, campaign: Campaign, member_id: int, later: Sequence[OrderRequest], change: Callable[[], set[int]],
     *, dropping: str | None = None,
 ) -> set[int]:
     """Make ``change`` to a member's lines as of its send time: undo their ``later`` requests, change, replay them.
 
-    Return the touched item ids. A replay leaves the member at least what they had confirmed (at most what they now
-    want; ``dropping``'s own lines aside), oldest line first: stock is not handed to someone else meanwhile and
-    taken back. What it frees goes to the waitlist in send order when the caller reallocates.
+    Return the touched item ids. A replay leaves each person the member ordered for at least what they had
+    confirmed (at most what they now want; ``dropping``'s own lines aside), oldest line first: stock is not handed
+    to someone else meanwhile and taken back. What it frees goes to the waitlist in send order when the caller
+    reallocates.
     """
     if not later:
         return change()
-    kept = {
-        item_id: sum(line.confirmed_qty for line in lines if line.source_message_id != dropping)
-        for item_id, lines in lines_by_item(uow, campaign_id, member_id).items()
-    }
+    kept: dict[tuple[int, str | None, int], int] = defaultdict(int)
+    for line in _Book(uow, campaign, member_id).placed():
+        if line.source_message_id != dropping:
+            kept[(line.member_id, line.guest_name, line.item_id)] += line.confirmed_qty
     touched: set[int] = set()
     for request in reversed(later):
         touched |= _undo(uow, request.message_id)
     touched |= change()
-    items = {it.code: it for it in items_of(uow, campaign_id)}
-    mine = lines_by_item(uow, campaign_id, member_id)
+    assert campaign.id is not None
+    items = {it.code: it for it in items_of(uow, campaign.id)}
+    book = _Book(uow, campaign, member_id)
     for request in later:
-        touched |= _apply(uow, items, member_id, mine, order_requests.intents_of(request),
+        touched |= _apply(uow, items, book, order_requests.intents_of(request),
                           message_id=request.message_id, sent_at=request.sent_at)
-    _keep_confirmed(uow, mine, kept)
+    _keep_confirmed(uow, book, kept)
     return touched
 
 
 def _apply(
-    uow: UnitOfWork, items: dict[str, Item], member_id: int, mine: dict[int, list[OrderLine]],
-    intents: Sequence[Intent], *, message_id: str | None, sent_at: datetime,
+    uow: UnitOfWork, items: dict[str, Item], book: _Book, intents: Sequence[Intent], *, message_id: str | None,
+    sent_at: datetime,
 ) -> set[int]:
-    """Apply one message's intents to a member's lines (``mine``, kept current); return the touched item ids."""
+    """Apply one message's intents to the lines its member placed (``book``, kept current); return touched item ids.
+
+    An intent works on one person's lines of an item (of its variant, when it names one): ``A改3`` sets the
+    member's own A to 3, ``幫小明 A改3`` what they ordered for 小明. A bare ``取消`` cancels everything the member
+    placed, for themself and for others.
+    """
     touched: set[int] = set()
     for intent in intents:
         targets = [items[intent.item]] if intent.item in items else []
-        if intent.item is None and intent.action == "cancel":
+        everything = intent.item is None and intent.action == "cancel"
+        if everything:
             targets = list(items.values())
+        owner, guest = book.person(intent.for_name)
         for item in targets:
             assert item.id is not None
-            current = mine[item.id]
-            total = sum(line.qty for line in current)
+            if everything and not intent.for_name:
+                slot = [line for line in book.placed() if line.item_id == item.id]
+            else:
+                slot = [line for line in book.of(owner, guest, placed_only=True) if line.item_id == item.id
+                        and (intent.variant is None or line.variant == intent.variant)]
+            total = sum(line.qty for line in slot)
             qty = min(intent.qty or 0, MAX_QTY)
             if intent.action == "add":
                 delta = qty
@@ -123,24 +202,25 @@ def _apply(
                 delta = -min(qty, total)
             else:  # cancel
                 delta = -total
-            if item.per_member_limit is not None and delta > 0:
-                delta = max(0, min(delta, item.per_member_limit - total))  # 每人限購: never above the cap
+            if item.per_member_limit is not None and delta > 0:  # 每人限購: never above the cap, per person
+                has = sum(line.qty for line in book.of(owner, guest, placed_only=False) if line.item_id == item.id)
+                delta = max(0, min(delta, item.per_member_limit - has))
             if delta > 0:
                 # Without a stock limit there is nothing to wait for: the line is confirmed as it is written.
-                line = OrderLine(campaign_id=item.campaign_id, item_id=item.id, member_id=member_id, qty=delta,
-                                 confirmed_qty=delta if item.stock_limit is None else 0,
+                line = OrderLine(campaign_id=item.campaign_id, item_id=item.id, member_id=owner, qty=delta,
+                                 confirmed_qty=0 if variants.is_limited(item) else delta,
                                  source_message_id=message_id, sent_at=sent_at,
-                                 note=intent.note[:200] if intent.note else None)
+                                 note=intent.note[:200] if intent.note else None,
+                                 variant=intent.variant[:40] if intent.variant else None, guest_name=guest,
+                                 ordered_by=book.placer if owner != book.placer else None)
                 uow.session.add(line)
                 uow.session.flush()
                 assert line.id is not None
                 uow.session.add(OrderChange(line_id=line.id, delta=delta, action=intent.action,
                                             source_message_id=message_id))
-                current.append(line)
-                current.sort(key=lambda ln: (ln.sent_at, ln.id or 0))
+                book.add(line)
             elif delta < 0:
-                _reduce(uow, current, -delta, action=intent.action, message_id=message_id)
-                current[:] = [line for line in current if line.qty > 0]
+                _reduce(uow, slot, -delta, action=intent.action, message_id=message_id)
             if delta:
                 touched.add(item.id)
     return touched
@@ -160,11 +240,13 @@ def _reduce(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action: str
         uow.session.add(OrderChange(line_id=line.id, delta=-take, action=action, source_message_id=message_id))
 
 
-def _keep_confirmed(uow: UnitOfWork, mine: dict[int, list[OrderLine]], kept: dict[int, int]) -> None:
-    """Confirm a member's lines oldest first until each item has ``kept`` confirmed (or all it has)."""
-    for item_id, amount in kept.items():
-        missing = amount - sum(line.confirmed_qty for line in mine.get(item_id, []))
-        for line in mine.get(item_id, []):
+def _keep_confirmed(uow: UnitOfWork, book: _Book, kept: dict[tuple[int, str | None, int], int]) -> None:
+    """Confirm the lines a member placed, oldest first, until each person's item has ``kept`` confirmed."""
+    placed = book.placed()
+    for (owner, guest, item_id), amount in kept.items():
+        lines = [ln for ln in placed if ln.member_id == owner and ln.guest_name == guest and ln.item_id == item_id]
+        missing = amount - sum(line.confirmed_qty for line in lines)
+        for line in lines:
             if missing <= 0:
                 break
             give = min(line.qty - line.confirmed_qty, missing)
@@ -231,9 +313,9 @@ def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, i
         return None, None, []
     campaign = lock(uow, first_line.campaign_id)
     assert campaign.id is not None
-    member_id = first_line.member_id
+    member_id = request.member_id if request is not None else placed_by(first_line)
     later = [] if request is None else order_requests.later_than(uow, campaign.id, member_id, request.sent_at)
-    touched = _in_send_order(uow, campaign.id, member_id, later, lambda: _undo(uow, message_id), dropping=message_id)
+    touched = _in_send_order(uow, campaign, member_id, later, lambda: _undo(uow, message_id), dropping=message_id)
     promotions = allocate(uow, [item for item in items_of(uow, campaign.id) if item.id in touched])
     return campaign, member_id, [p for p in promotions if p.member_id != member_id]
 
@@ -241,8 +323,9 @@ def revert_message(uow: UnitOfWork, message_id: str) -> tuple[Campaign | None, i
 def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
     """Re-allocate limited stock: confirmed stays confirmed, freed stock goes to the waitlist in send order.
 
-    Only lines that can change are loaded (a SUM gives the stock in use), so a comment costs the same whether the
-    item has ten lines or thousands.
+    Stock may be limited per item (限量30), per variant (辣味限量10) or both; a line is confirmed only as far as
+    every limit it falls under allows. Only lines that can change are loaded (SUMs give the stock in use), so a
+    comment costs the same whether the item has ten lines or thousands.
     """
     promotions: list[Promotion] = []
     for item in items:
@@ -251,34 +334,62 @@ def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
         for line in _lines(uow, *live, col(OrderLine.confirmed_qty) > col(OrderLine.qty)):
             line.confirmed_qty = line.qty
             uow.session.add(line)
-        if item.stock_limit is None:
+        limits = variants.limits_of(item)
+        if item.stock_limit is None and not limits:
             for line in _lines(uow, *live, col(OrderLine.confirmed_qty) != col(OrderLine.qty)):
                 line.confirmed_qty = line.qty
                 uow.session.add(line)
             continue
-        used = int(uow.session.exec(select(func.coalesce(func.sum(OrderLine.confirmed_qty), 0)).where(*live)).one())
-        if used > item.stock_limit:  # the limit was lowered: the latest give way first
-            for line in _lines(uow, *live, col(OrderLine.confirmed_qty) > 0, newest_first=True):
-                if used <= item.stock_limit:
-                    break
-                give = min(line.confirmed_qty, used - item.stock_limit)
-                line.confirmed_qty -= give
-                used -= give
-                uow.session.add(line)
-        free = item.stock_limit - used
+        used_by = {variant: int(n) for variant, n in uow.session.exec(
+            select(OrderLine.variant, func.coalesce(func.sum(OrderLine.confirmed_qty), 0))
+            .where(*live).group_by(col(OrderLine.variant))
+        )}
+        # A limit was lowered: the latest give way first (a variant's limit, then the item's).
+        for variant, cap in limits.items():
+            over = used_by.get(variant, 0) - cap
+            if over > 0:
+                used_by[variant] = cap
+                _give_back(uow, _lines(uow, *live, OrderLine.variant == variant, col(OrderLine.confirmed_qty) > 0,
+                                       newest_first=True), over)
+        used = sum(used_by.values())
+        if item.stock_limit is not None and used > item.stock_limit:
+            _give_back(uow, _lines(uow, *live, col(OrderLine.confirmed_qty) > 0, newest_first=True),
+                       used - item.stock_limit)
+            used = item.stock_limit
+        free = None if item.stock_limit is None else item.stock_limit - used
+        free_by = {variant: cap - used_by.get(variant, 0) for variant, cap in limits.items()}
         gained: dict[int, int] = defaultdict(int)
-        if free > 0:
+        if free is None or free > 0:
             for line in _lines(uow, *live, col(OrderLine.qty) > col(OrderLine.confirmed_qty)):
-                if free <= 0:
+                if free is not None and free <= 0:
                     break
-                take = min(line.qty - line.confirmed_qty, free)
+                room = [line.qty - line.confirmed_qty]
+                room += [free] if free is not None else []
+                room += [free_by[line.variant]] if line.variant in free_by else []
+                take = min(room)
+                if take <= 0:
+                    continue
                 line.confirmed_qty += take
-                free -= take
+                if free is not None:
+                    free -= take
+                if line.variant in free_by:
+                    free_by[line.variant or ""] -= take
                 gained[line.member_id] += take
                 uow.session.add(line)
         promotions.extend(Promotion(member_id=m, item=item, qty=q) for m, q in gained.items())
     uow.session.flush()
     return promotions
+
+
+def _give_back(uow: UnitOfWork, newest_first: list[OrderLine], amount: int) -> None:
+    """Unconfirm ``amount`` from lines, newest first (a lowered stock limit)."""
+    for line in newest_first:
+        if amount <= 0:
+            break
+        give = min(line.confirmed_qty, amount)
+        line.confirmed_qty -= give
+        amount -= give
+        uow.session.add(line)
 
 
 def _lines(uow: UnitOfWork, *where: Any, newest_first: bool = False) -> list[OrderLine]:

@@ -10,13 +10,16 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
-from services import pricing
+from services import pricing, variants
 from services.campaigns import items_of
+from services.directory import label
 from services.tabular import to_csv, to_json, to_xlsx
+
+Key = tuple[int, int, str | None, str | None]  # an export row's member, item, variant and guest
 
 COLUMNS = [
     "campaign_id", "campaign_title", "group_id", "user_id", "display_name", "item_code", "item_name",
-    "qty", "unit_price", "amount", "status", "note",
+    "variant", "qty", "unit_price", "amount", "status", "note", "for_name", "ordered_by",
 ]
 
 
@@ -39,12 +42,15 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
     lines = uow.session.exec(
         select(OrderLine).where(OrderLine.campaign_id == campaign.id).order_by(col(OrderLine.sent_at), col(OrderLine.id))
     ).all()
-    qty: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"confirmed": 0, "waitlisted": 0, "added": 0})
-    notes: dict[tuple[int, int], dict[str, None]] = defaultdict(dict)
+    qty: dict[Key, dict[str, int]] = defaultdict(lambda: {"confirmed": 0, "waitlisted": 0, "added": 0})
+    notes: dict[Key, dict[str, None]] = defaultdict(dict)
+    placers: dict[Key, dict[int, None]] = defaultdict(dict)
     for line in lines:
-        key = (line.member_id, line.item_id)
+        key = (line.member_id, line.item_id, line.variant, line.guest_name)
         if line.note and line.qty > 0:
             notes[key][line.note] = None
+        if line.ordered_by is not None and line.qty > 0:
+            placers[key][line.ordered_by] = None
         qty[key]["confirmed"] += line.confirmed_qty
         qty[key]["waitlisted"] += line.qty - line.confirmed_qty
     if include_cancelled and lines:
@@ -57,17 +63,21 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
         by_id = {line.id: line for line in lines}
         for change in changes:
             line = by_id[change.line_id]
-            qty[(line.member_id, line.item_id)]["added"] += change.delta
+            qty[(line.member_id, line.item_id, line.variant, line.guest_name)]["added"] += change.delta
     out = []
-    for (member_id, item_id), q in qty.items():
+    shares = _shares(qty, items)
+    for key, q in qty.items():
+        member_id, item_id, variant, guest = key
         member = uow.session.get(Member, member_id)
         item = items[item_id]
+        placed = [uow.session.get(Member, placer) for placer in placers[key]]
         base = {
             "campaign_id": campaign.id, "campaign_title": campaign.title,
             "group_id": group.line_group_id if group else None,
             "user_id": member.line_user_id if member else None, "display_name": member.display_name if member else None,
-            "item_code": item.code, "item_name": item.name, "unit_price": item.price,
-            "note": "；".join(notes[(member_id, item_id)]) or None,
+            "item_code": item.code, "item_name": item.name, "variant": variant, "unit_price": item.price,
+            "note": "；".join(notes[key]) or None, "for_name": guest,
+            "ordered_by": "、".join(label(m) for m in placed if m is not None) or None,
         }
         live = {"confirmed": q["confirmed"], "waitlisted": q["waitlisted"]}
         if campaign.status == "cancelled":
@@ -76,8 +86,28 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
             live["cancelled"] = max(0, q["added"] - q["confirmed"] - q["waitlisted"])
         for status, n in live.items():
             if n > 0:
-                amount = pricing.amount(item, n) if status == "confirmed" else 0
+                amount = shares[key] if status == "confirmed" else 0
                 out.append({**base, "qty": n, "amount": amount, "status": status})
+    return out
+
+
+def _shares(qty: dict[Key, dict[str, int]], items: dict[int | None, Item]) -> dict[Key, int]:
+    """Return each row's part of what its person's whole quantity of the item costs: a bundle may mix variants
+    (原味1 + 辣味1 = one 2包 price), and the parts add up to that cost exactly."""
+    people: dict[tuple[int, int, str | None], list[Key]] = defaultdict(list)
+    for key in qty:
+        people[(key[0], key[1], key[3])].append(key)
+    out: dict[Key, int] = {}
+    for (_, item_id, _), everyone in people.items():
+        out.update({k: 0 for k in everyone})
+        keys = [k for k in everyone if qty[k]["confirmed"] > 0]
+        total = sum(qty[k]["confirmed"] for k in keys)
+        cost = pricing.amount(items[item_id], total)
+        left = cost
+        for n, key in enumerate(keys):
+            part = left if n == len(keys) - 1 else cost * qty[key]["confirmed"] // max(total, 1)
+            out[key] = part
+            left -= part
     return out
 
 
@@ -100,22 +130,34 @@ def export_orders(uow: UnitOfWork, fmt: str, *, campaign_id: int | None = None, 
 
 
 def shipping_sheet(uow: UnitOfWork, campaign: Campaign, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """Return a printable pick list: one row per member, one column per item, confirmed only, with totals."""
-    items = items_of(uow, campaign.id or 0)
-    header = ["成員", *[f"{it.code} {it.name}" for it in items], "金額", "候補"]
-    per_member: dict[str, dict[str, Any]] = {}
+    """Return a printable pick list: one row per person (a guest on their own row, under who pays), one column
+    per item and variant, confirmed only, with totals."""
+    columns: list[tuple[str, str | None]] = []
+    for it in items_of(uow, campaign.id or 0):
+        offered = variants.names_of(it)
+        columns += [(it.code, name) for name in offered] or [(it.code, None)]
+        if offered:  # a variant the post did not list (renamed since) still gets a column
+            columns += [(it.code, v) for v in dict.fromkeys(r["variant"] for r in rows if r["campaign_id"] == campaign.id
+                                                          and r["item_code"] == it.code) if v not in offered]
+    names = {it.code: it.name for it in items_of(uow, campaign.id or 0)}
+    header = ["成員", *[f"{code} {names[code]}" + (f"（{v}）" if v else "") for code, v in columns], "金額", "候補"]
+    per_person: dict[tuple[str, str | None], dict[Any, Any]] = {}
     for r in rows:
         if r["campaign_id"] != campaign.id:
             continue
-        who = per_member.setdefault(r["user_id"], {"name": r["display_name"] or r["user_id"], "amount": 0, "wait": []})
+        name = r["display_name"] or r["user_id"]
+        if r["for_name"]:
+            name = f"{r['for_name']}（{name}代訂）"
+        who = per_person.setdefault((r["user_id"], r["for_name"]), {"name": name, "amount": 0, "wait": []})
         if r["status"] == "confirmed":
-            who[r["item_code"]] = r["qty"]
+            column = (r["item_code"], r["variant"] if (r["item_code"], r["variant"]) in columns else None)
+            who[column] = who.get(column, 0) + r["qty"]
             who["amount"] += r["amount"]
         elif r["status"] == "waitlisted":
-            who["wait"].append(f"{r['item_code']}×{r['qty']}")
+            who["wait"].append(f"{r['item_code']}{r['variant'] or ''}×{r['qty']}")
     body: list[list[Any]] = []
-    for who in per_member.values():
-        body.append([who["name"], *[who.get(it.code) or "" for it in items], who["amount"], "、".join(who["wait"])])
-    totals = ["合計", *[sum(int(who.get(it.code) or 0) for who in per_member.values()) for it in items],
-              sum(who["amount"] for who in per_member.values()), ""]
+    for who in per_person.values():
+        body.append([who["name"], *[who.get(c) or "" for c in columns], who["amount"], "、".join(who["wait"])])
+    totals = ["合計", *[sum(int(who.get(c) or 0) for who in per_person.values()) for c in columns],
+              sum(who["amount"] for who in per_person.values()), ""]
     return header, [*body, totals]

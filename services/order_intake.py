@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlmodel import col, select
+
 from infra.db import UnitOfWork
-from models import Campaign
-from parsers.comment import CommentResult
-from services import campaigns, directory, order_book
+from models import Campaign, Member, OrderRequest
+from parsers.comment import CommentResult, Intent
+from services import campaigns, directory, order_book, order_requests
 from services.errors import CampaignClosed
 from services.order_book import Promotion
 
@@ -61,3 +63,55 @@ def take(uow: UnitOfWork, *, campaign_id: int, user_id: str, result: CommentResu
     applied = order_book.apply_intents(uow, campaign=campaign, member=member, intents=result.intents,
                                        message_id=message_id, sent_at=sent_at)
     return Outcome("applied", campaign, member.id, applied.changed, applied.promotions)
+
+
+@dataclass(frozen=True)
+class Copied:
+    """A 「同上」 / quoted 「+1」 read as an order: the intents copied and whose order they copy."""
+
+    result: CommentResult
+    whose: str
+
+
+PREVIOUS_LOOKBACK = 20  # 「同上」 without a quote looks this many requests back for the last order that added
+
+
+def same_as(
+    uow: UnitOfWork, *, campaign_id: int, user_id: str, result: CommentResult, quoted_id: str | None,
+    sent_at: datetime,
+) -> Copied | None:
+    """Turn a "same as them" comment into the order it copies, or None when there is none to copy.
+
+    Quoting (LINE's quotedMessageId) copies the quoted comment's order; 「同上」 without a quote copies the last
+    comment before it in this campaign, by another member, that ordered something. What is copied is what that
+    comment added or set (its variants too), for the member (or whom they name: 幫小明同上), at the quantities it
+    had or, with 「同上 各2」-style counts, at that many of each; its notes and 代訂 names stay theirs.
+    """
+    same = result.intents[0] if result.intents else Intent("same", None, None)
+    member = directory.find_member(uow, user_id)
+    source: OrderRequest | None = None
+    if quoted_id is not None:
+        found = order_requests.find(uow, quoted_id)
+        source = found if found is not None and found.campaign_id == campaign_id else None
+    else:
+        rows = uow.session.exec(
+            select(OrderRequest)
+            .where(OrderRequest.campaign_id == campaign_id, col(OrderRequest.sent_at) < sent_at)
+            .order_by(col(OrderRequest.sent_at).desc(), col(OrderRequest.id).desc())
+            .limit(PREVIOUS_LOOKBACK)
+        ).all()
+        source = next((r for r in rows if (member is None or r.member_id != member.id) and _adds(r)), None)
+    if source is None or not _adds(source):
+        return None
+    copied = tuple(
+        Intent("add", i.item, same.qty or i.qty, variant=i.variant, for_name=same.for_name)
+        for i in _adds(source)
+    )
+    owner = uow.session.get(Member, source.member_id)
+    return Copied(CommentResult("order", copied), directory.label(owner) if owner else "樓上")
+
+
+def _adds(request: OrderRequest) -> list[Intent]:
+    """Return what a request ordered: its add and set intents that name an item and a quantity."""
+    return [i for i in order_requests.intents_of(request)
+            if i.action in ("add", "set") and i.item is not None and i.qty]

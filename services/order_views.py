@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, distinct, or_
 from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
-from models import Campaign, Item, OrderLine
-from services import pricing
+from models import Campaign, Item, Member, OrderLine
+from services import pricing, variants
 from services.campaigns import items_of
+from services.directory import label
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class ItemState:
     confirmed: int
     waitlist_position: int | None  # 1-based place in the item's waitlist, when some of it waits
     notes: tuple[str, ...] = ()  # what the member wrote beside their live lines (不要辣), oldest first, once each
+    variant: str | None = None  # the choice (辣味) of an item with variants
+    guest: str | None = None  # 代訂 for someone not in the group: the member owes it, for this name
+    ordered_by: tuple[str, ...] = ()  # who placed (some of) it, when other members ordered it for this member
+    for_member: str | None = None  # placed by this member for another group member, who owes it (not in the due)
 
     @property
     def waitlisted(self) -> int:
@@ -42,22 +47,62 @@ def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int
     return by_item
 
 
-def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int) -> list[ItemState]:
-    """Return what a member has of each item in a campaign (items with nothing are left out)."""
+def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int, *, with_placed: bool = False) -> list[ItemState]:
+    """Return what a member has in a campaign, one state per item, variant and guest (those with nothing left out).
+
+    A member's own lines come first, then what they ordered for guests; lines other members placed for them name
+    who placed them (代訂). ``with_placed`` adds, last, what the member placed for other group members (theirs to
+    pay: ``for_member``), as a confirmation to the one who placed them shows.
+    """
     assert campaign.id is not None
     mine = lines_by_item(uow, campaign.id, member_id)
+    placers = _names(uow, {ln.ordered_by for lines in mine.values() for ln in lines if ln.ordered_by is not None})
     out: list[ItemState] = []
-    for item in items_of(uow, campaign.id):
+    items = items_of(uow, campaign.id)
+    for item in items:
         assert item.id is not None
-        lines = mine.get(item.id, [])
-        qty = sum(line.qty for line in lines)
-        if qty == 0:
-            continue
-        confirmed = sum(line.confirmed_qty for line in lines)
-        position = waitlist_position(uow, item, member_id) if confirmed < qty else None
-        notes = tuple(dict.fromkeys(line.note for line in lines if line.note))
-        out.append(ItemState(item=item, qty=qty, confirmed=confirmed, waitlist_position=position, notes=notes))
+        out.extend(_states(uow, item, member_id, mine.get(item.id, []), placers))
+    out.sort(key=lambda state: state.guest is not None)  # stable: items keep their order within each person
+    if with_placed:
+        placed = uow.session.exec(select(OrderLine).where(
+            OrderLine.campaign_id == campaign.id, OrderLine.ordered_by == member_id, OrderLine.qty > 0,
+        ).order_by(col(OrderLine.sent_at), col(OrderLine.id))).all()
+        owners = _names(uow, {line.member_id for line in placed})
+        for owner, name in owners.items():
+            for item in items:
+                lines = [ln for ln in placed if ln.member_id == owner and ln.item_id == item.id]
+                out.extend(replace(state, for_member=name) for state in _states(uow, item, owner, lines, {}))
     return out
+
+
+def _states(
+    uow: UnitOfWork, item: Item, member_id: int, lines: list[OrderLine], placers: dict[int, str]
+) -> list[ItemState]:
+    """Return one member's states of one item from their live lines: one per guest and variant."""
+    groups: dict[tuple[str | None, str | None], list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        groups[(line.guest_name, line.variant)].append(line)
+    position: int | None = None
+    out = []
+    for (guest, variant), group in groups.items():
+        qty = sum(line.qty for line in group)
+        confirmed = sum(line.confirmed_qty for line in group)
+        if confirmed < qty and position is None:
+            position = waitlist_position(uow, item, member_id)
+        out.append(ItemState(
+            item=item, qty=qty, confirmed=confirmed, waitlist_position=position if confirmed < qty else None,
+            notes=tuple(dict.fromkeys(line.note for line in group if line.note)), variant=variant, guest=guest,
+            ordered_by=tuple(dict.fromkeys(placers[ln.ordered_by] for ln in group if ln.ordered_by in placers)),
+        ))
+    return out
+
+
+def _names(uow: UnitOfWork, member_ids: set[int]) -> dict[int, str]:
+    """Return how hosts and members call these members (one query; none when the set is empty)."""
+    if not member_ids:
+        return {}
+    rows = uow.session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()
+    return {m.id: label(m) for m in rows if m.id is not None}
 
 
 def waitlist_position(uow: UnitOfWork, item: Item, member_id: int) -> int | None:
@@ -84,8 +129,17 @@ def waitlist_position(uow: UnitOfWork, item: Item, member_id: int) -> int | None
 
 
 def amount_due(states: Iterable[ItemState]) -> int:
-    """Return what confirmed quantities cost (waitlisted ones are not due)."""
-    return sum(pricing.amount(s.item, s.confirmed) for s in states)
+    """Return what confirmed quantities cost (waitlisted ones are not due).
+
+    Bundle prices count per person and item across variants (原味1 + 辣味1 is a 2包 bundle); a guest is a person.
+    """
+    per_person: dict[tuple[int | None, str | None], tuple[Item, int]] = {}
+    for s in states:
+        if s.for_member is not None:  # placed for another member: theirs to pay
+            continue
+        item, qty = per_person.get((s.item.id, s.guest), (s.item, 0))
+        per_person[(s.item.id, s.guest)] = (item, qty + s.confirmed)
+    return sum(pricing.amount(item, qty) for item, qty in per_person.values())
 
 
 @dataclass(frozen=True)
@@ -96,6 +150,7 @@ class ItemTotals:
     confirmed: int
     waitlisted: int
     amount: int = 0  # what the confirmed quantities cost, member by member (bundle prices are per member)
+    variants: tuple[tuple[str, int, int], ...] = ()  # (variant, confirmed, waitlisted) of an item with variants
 
     @property
     def remaining(self) -> int | None:
@@ -110,11 +165,17 @@ def totals(uow: UnitOfWork, campaign: Campaign) -> list[ItemTotals]:
     for item in items_of(uow, campaign.id):
         lines = uow.session.exec(select(OrderLine).where(OrderLine.item_id == item.id, OrderLine.qty > 0)).all()
         confirmed = sum(line.confirmed_qty for line in lines)
-        per_member: dict[int, int] = defaultdict(int)
+        per_member: dict[tuple[int, str | None], int] = defaultdict(int)
+        by_variant: dict[str, list[int]] = {name: [0, 0] for name in variants.names_of(item)}
         for line in lines:
-            per_member[line.member_id] += line.confirmed_qty
+            per_member[(line.member_id, line.guest_name)] += line.confirmed_qty
+            if line.variant is not None:
+                counts = by_variant.setdefault(line.variant, [0, 0])
+                counts[0] += line.confirmed_qty
+                counts[1] += line.qty - line.confirmed_qty
         out.append(ItemTotals(item=item, confirmed=confirmed, waitlisted=sum(line.qty for line in lines) - confirmed,
-                              amount=sum(pricing.amount(item, qty) for qty in per_member.values())))
+                              amount=sum(pricing.amount(item, qty) for qty in per_member.values()),
+                              variants=tuple((name, c, w) for name, (c, w) in by_variant.items() if c or w)))
     return out
 
 

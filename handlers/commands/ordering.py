@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from handlers import order_messages as say
@@ -14,7 +14,7 @@ from handlers.context import Confirmation, EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book, order_intake, order_views
+from services import campaigns, directory, order_book, order_intake, order_views, variants
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -54,18 +54,29 @@ def take_order(ctx: EventContext, text: str) -> bool:
 
 
 def read_comment(ctx: EventContext, group: Group, body: str) -> list[Reading]:
-    """Parse the comment against each campaign it could be for; keep those it is about."""
+    """Parse the comment against each campaign it could be for; keep those it is about.
+
+    A comment quoting a campaign's post is for that campaign; one quoting another member's order reads ``+1`` /
+    ``我也要`` / ``同上`` as "the same as theirs" (parsers.comment, quoted).
+    """
     assert group.id is not None
     candidates = campaigns.taking_comments(ctx.uow, group.id, ctx.sent_at, RECENTLY_CLOSED)
     prefix = CAMPAIGN_PREFIX.match(body)
     if prefix:
         body = body[prefix.end():]
         candidates = [c for c in candidates if c.id == int(prefix.group(1))]
+    quoted = quoted_id(ctx)
+    quoted_order = None
+    if quoted is not None:
+        on_post = [c for c in candidates if c.source_message_id == quoted]
+        quoted_order = None if on_post else order_book.campaign_of_message(ctx.uow, quoted)
+        candidates = on_post or [c for c in candidates if quoted_order is not None and c.id == quoted_order.id] \
+            or candidates
     readings = []
     for campaign in candidates:
         assert campaign.id is not None
         items = campaigns.items_of(ctx.uow, campaign.id)
-        result = parse_comment(body, items)
+        result = parse_comment(body, variants.for_parser(items), quoted=quoted_order is not None)
         if result.status != "none":
             readings.append(Reading(campaign, items, result))
     if len(readings) > 1:  # a comment naming items of one campaign only goes there
@@ -76,6 +87,17 @@ def read_comment(ctx: EventContext, group: Group, body: str) -> list[Reading]:
 
 def handle_reading(ctx: EventContext, reading: Reading, body: str, *, confirmed_large: bool) -> None:
     """Take one comment for one campaign (services.order_intake) and phrase the outcome: confirm, ask or refuse."""
+    note = None
+    if reading.result.status == "same":
+        copied = order_intake.same_as(
+            ctx.uow, campaign_id=reading.campaign.id or 0, user_id=ctx.user_id or "", result=reading.result,
+            quoted_id=quoted_id(ctx) if reading.result.reason == "quoted" else None, sent_at=ctx.sent_at,
+        )
+        if copied is None:
+            reply_quoting(ctx, say.ask_same_what())
+            return
+        reading = Reading(reading.campaign, reading.items, copied.result)
+        note = f"（跟 {copied.whose} 的單）"
     try:
         outcome = order_intake.take(
             ctx.uow, campaign_id=reading.campaign.id or 0, user_id=ctx.user_id or "", result=reading.result,
@@ -88,7 +110,7 @@ def handle_reading(ctx: EventContext, reading: Reading, body: str, *, confirmed_
         ask(ctx, reading, body)
         return
     assert outcome.member_id is not None
-    confirm(ctx, outcome.campaign, outcome.member_id, changed=outcome.changed)
+    confirm(ctx, outcome.campaign, outcome.member_id, changed=outcome.changed, note=note)
     announce_promotions(ctx, outcome.campaign, outcome.promotions)
 
 
@@ -99,9 +121,45 @@ def ask(ctx: EventContext, reading: Reading, body: str) -> None:
         reply_quoting(ctx, say.ask_large(body.strip()[:60]))
     elif result.reason == "unknown_item":
         reply_quoting(ctx, say.ask_unknown_item(reading.items))
+    elif result.reason == "variant":
+        ask_variant(ctx, reading)
+    elif result.reason == "two_readings":
+        choices = [(describe(reading, comment), comment) for comment in result.candidates]
+        reply_quoting(ctx, say.ask_two_readings(choices))
     else:
         pending = next((i for i in result.intents if i.item is None), None) or Intent("add", None, 1)
         reply_quoting(ctx, say.ask_which_item(reading.items, pending.qty or 1, pending.action, result.candidates))
+
+
+def ask_variant(ctx: EventContext, reading: Reading) -> None:
+    """Ask which variant an order meant: each button re-sends the whole comment with that variant chosen."""
+    result = reading.result
+    by_code = {it.code: it for it in reading.items}
+    pending = next(i for i in result.intents if i.item in by_code and i.variant is None)
+    comments = [
+        comment_text([replace(i, variant=name) if i is pending else i for i in result.intents], by_code)
+        for name in result.candidates
+    ]
+    reply_quoting(ctx, say.ask_variant(by_code[pending.item or ""], result.candidates, comments))
+
+
+def comment_text(intents: Sequence[Intent], by_code: dict[str, Item]) -> str:
+    """Write intents back as a comment the parser reads the same way (a quick reply's text): 幫小明 A辣味+2 B+1."""
+    parts = []
+    for i in intents:
+        ref = f"{i.item or ''}{i.variant or ''}" if i.item in by_code else ""
+        word = {"add": f"{ref}+{i.qty}", "set": f"{ref}改{i.qty}", "remove": f"{ref}-{i.qty}"}.get(
+            i.action, f"取消{ref}")
+        parts.append((f"幫{i.for_name} " if i.for_name else "") + word + (f" {i.note}" if i.note else ""))
+    return " ".join(parts)[:300]
+
+
+def describe(reading: Reading, comment: str) -> str:
+    """Name what a candidate comment orders (``3號 水餃 ×4``) for a quick-reply button."""
+    read = parse_comment(comment, variants.for_parser(reading.items))
+    by_code = {it.code: it for it in reading.items}
+    named = [f"{by_code[i.item].name} ×{i.qty}" for i in read.intents if i.item in by_code]
+    return "、".join(named) or comment
 
 
 def ask_which_campaign(ctx: EventContext, options: list[Campaign], body: str) -> None:
@@ -111,7 +169,7 @@ def ask_which_campaign(ctx: EventContext, options: list[Campaign], body: str) ->
     reply_quoting(ctx, Text("目前有好幾團，請問這則是哪一團的呢？點下方按鈕選擇。", quick_replies=buttons))
 
 
-def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: bool) -> None:
+def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: bool, note: str | None = None) -> None:
     """Tell the member their order now: a quote reply, or a line of the batch's folded reply (handlers.confirmations).
 
     The group may choose silence.
@@ -123,7 +181,7 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
         return
     ctx.confirmations.append(Confirmation(
         group.line_group_id, ctx.user_id, member_id, campaign.id or 0, fold=group.reply_mode == "batch",
-        quote_token=quote_token(ctx),
+        quote_token=quote_token(ctx), note=note,
     ))
 
 
@@ -159,6 +217,11 @@ def reply_quoting(ctx: EventContext, message: Text) -> None:
 def quote_token(ctx: EventContext) -> str | None:
     """Return the comment's quote token, if any."""
     return getattr(getattr(ctx.event, "message", None), "quote_token", None)
+
+
+def quoted_id(ctx: EventContext) -> str | None:
+    """Return the id of the message the comment quotes (LINE's quotedMessageId), if any."""
+    return getattr(getattr(ctx.event, "message", None), "quoted_message_id", None)
 
 
 def message_id(ctx: EventContext) -> str | None:

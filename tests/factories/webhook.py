@@ -45,15 +45,17 @@ def base_event(kind: str, *, user_id: str | None, group_id: str | None, ts: int 
 
 def text_event(
     text: str, *, user_id: str = HOST_ID, group_id: str | None = GROUP_ID, ts: int | None = None,
-    message_id: str | None = None, mentions: list[str] | None = None,
+    message_id: str | None = None, mentions: list[str] | None = None, quoted_message_id: str | None = None,
 ) -> dict[str, Any]:
-    """Return a text message event."""
+    """Return a text message event (``quoted_message_id``: it quotes that message, as LINE's quote reply does)."""
     event = base_event("message", user_id=user_id, group_id=group_id, ts=ts)
     n = _next()
     event["replyToken"] = f"rt{n:030d}"
     message: dict[str, Any] = {
         "type": "text", "id": message_id or f"{n:018d}", "text": text, "quoteToken": f"q{n}",
     }
+    if quoted_message_id:
+        message["quotedMessageId"] = quoted_message_id
     if mentions:
         message["mention"] = {
             "mentionees": [

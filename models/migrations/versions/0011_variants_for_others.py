@@ -28,10 +28,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('guest_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
         batch_op.add_column(sa.Column('ordered_by', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_order_lines_ordered_by', 'members', ['ordered_by'], ['id'])
+        batch_op.create_index('ix_order_lines_ordered_by', ['ordered_by'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_lines_ordered_by')
         batch_op.drop_constraint('fk_order_lines_ordered_by', type_='foreignkey')
         batch_op.drop_column('ordered_by')
         batch_op.drop_column('guest_name')
