@@ -1,5 +1,6 @@
 """SQLModel tables for the whole product; importing this package registers them all."""
 
+from models.after_cutoff import CampaignNotice, MemberBlock, NoShow
 from models.campaign import Campaign, Item
 from models.group import Group, GroupMember, Host
 from models.ledger import CreditEntry, PointEntry
@@ -12,6 +13,7 @@ from models.webhook import OwedConfirmation, WebhookEvent
 __all__ = [
     "BankTransaction",
     "Campaign",
+    "CampaignNotice",
     "CreditEntry",
     "Group",
     "HeldStatement",
@@ -19,7 +21,9 @@ __all__ = [
     "Host",
     "Item",
     "Member",
+    "MemberBlock",
     "MemberTag",
+    "NoShow",
     "OrderChange",
     "OrderLine",
     "OrderRequest",

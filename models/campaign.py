@@ -25,6 +25,12 @@ class Campaign(SQLModel, table=True):
     source_message_id: str | None = Field(default=None, max_length=64)
     opened_at: datetime = created_field()
     closed_at: datetime | None = aware_field(nullable=True, default=None)
+    # After the cutoff (/到貨): when the goods arrived, and where and until when buyers pick them up.
+    arrived_at: datetime | None = aware_field(nullable=True, default=None)
+    pickup_place: str | None = Field(default=None, max_length=200)
+    pickup_time: str | None = Field(default=None, max_length=200)  # as the host wrote it: 12/8(二) 18:00-21:00
+    pickup_date: date | None = None  # the first pickup day, when one could be read (groups the shipping list)
+    pickup_deadline: datetime | None = aware_field(nullable=True, default=None)  # after it, no-shows are counted
 
 
 class Item(SQLModel, table=True):
@@ -46,3 +52,4 @@ class Item(SQLModel, table=True):
     minimum: int | None = None  # 滿100個成團: the campaign goes ahead only with this many confirmed
     variant_names: str = "[]"  # 口味/尺寸 choices as JSON ["原味", "辣味"] (services.variants reads it)
     variant_limits: str = "{}"  # stock per choice as JSON {"辣味": 10}, beside or instead of stock_limit
+    shortage: int = 0  # /缺貨: how many fewer the supplier delivered (already cut from the order lines)

@@ -30,6 +30,8 @@ class OrderLine(SQLModel, table=True):
     # placed it; for anyone else it stays the placer's (who owes it) with the guest's name.
     guest_name: str | None = Field(default=None, max_length=60)
     ordered_by: int | None = Field(default=None, foreign_key="members.id", index=True)
+    pickup_status: str = Field(default="pending", max_length=16)  # pending | picked | no_show
+    picked_up_at: datetime | None = aware_field(nullable=True, default=None)
     created_at: datetime = created_field()
 
 

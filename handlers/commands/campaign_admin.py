@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 
 from handlers import order_messages as say
 from handlers.commands import command, loyalty
@@ -20,6 +21,9 @@ OPEN_EXAMPLE = (
     "B. 韭菜水餃 $180/包 限量30\n12/1 20:00 截單"
 )
 REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
+# The other /設定 sections, each a module with SETTING_KEYS, SETTING_USAGE, change_setting(ctx, group, key,
+# value) -> error text or None, and settings_lines(ctx, group) -> lines for the overview.
+SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty,)
 
 
 def group_or_refuse(ctx: EventContext) -> Group | None:
@@ -160,19 +164,19 @@ def settings_command(ctx: EventContext, args: str) -> None:
         group.reply_mode = REPLY_MODES[value]
     elif key == "推播" and value in {"開", "關"}:
         group.allow_push = value == "開"
-    elif key in loyalty.SETTING_KEYS:
-        problem = loyalty.change_setting(ctx, group, key, value)
+    elif section := next((s for s in SETTING_SECTIONS if key in s.SETTING_KEYS), None):
+        problem = section.change_setting(ctx, group, key, value)
         if problem:
             ctx.reply(Text(problem))
             return
     elif args.strip():
-        ctx.reply(Text("看不懂這個設定。用法：/設定 回覆 引用|彙整|安靜、/設定 推播 開|關、/設定 集點 100|關，"
-                       "或 /設定 點數折抵 1。"))
+        usages = "、".join(["/設定 回覆 引用|彙整|安靜", "/設定 推播 開|關", *(s.SETTING_USAGE for s in SETTING_SECTIONS)])
+        ctx.reply(Text(f"看不懂這個設定。用法：{usages}。"))
         return
     ctx.uow.session.add(group)
     mode = {v: k for k, v in REPLY_MODES.items()}.get(group.reply_mode, group.reply_mode)
     lines = [f"⚙️ 目前設定\n訂單確認：{mode}\n必要時推播（會用掉訊息額度）：{'開' if group.allow_push else '關'}",
-             *loyalty.settings_lines(ctx, group)]
+             *(line for s in SETTING_SECTIONS for line in s.settings_lines(ctx, group))]
     ctx.reply(Text("\n".join(lines)))
 
 

@@ -21,6 +21,7 @@ from services.errors import DomainError
 
 AMOUNT = re.compile(r"^(?P<sign>[+\-＋－]?)\s*(?:NT)?\$?(?P<digits>\d[\d,]*)(?:元|塊)?$", re.IGNORECASE)
 SETTING_KEYS = ("集點", "點數折抵")
+SETTING_USAGE = "/設定 集點 100|關、/設定 點數折抵 1"
 
 
 def read_amount(word: str) -> int | None:

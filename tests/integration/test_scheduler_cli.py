@@ -93,7 +93,7 @@ def test_pending_reminder_resent_with_its_key_is_answered_409_and_marked_sent(
             uow.session.add(row)
         uow.commit()
     report = jobs.tick(now, settings=settings, messenger=messenger)
-    assert report.already_delivered == 2 and report.resent == 0
+    assert report.reminders.already_delivered == 2 and report.reminders.resent == 0
     assert len(line.platform.pushes) == 2
     with UnitOfWork(engine) as uow:
         assert {r.status for r in uow.session.exec(select(ReminderSent)).all()} == {"sent"}
