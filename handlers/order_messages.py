@@ -176,5 +176,6 @@ def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz
     for r in short:
         lines.append(f"⚠️ {r.item.code} {r.item.name} 未達成團數量 {r.item.minimum}（目前 {r.confirmed}）")
     if short and campaign.status == "closed":
-        lines.append(f"要照常出貨就不用做什麼；要取消整團請輸入「/撤團 {campaign.id}」，會通知大家訂單作廢。")
+        lines.append(f"要照常出貨就按「照常出貨」（或輸入 /叫貨 {campaign.id}）；要取消整團請按「撤團」"
+                     f"（或輸入「/撤團 {campaign.id}」），會通知大家訂單作廢。")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from types import ModuleType
 from handlers import order_messages as say
 from handlers.commands import command, loyalty
 from handlers.context import EventContext
-from infra.messages import Text
+from infra.messages import QuickReply, Text
 from models import Campaign, Group, Member
 from parsers.announcement import AnnouncementError, parse_announcement
 from services import campaigns, directory, nps, order_views
@@ -81,7 +81,17 @@ def close_campaign(ctx: EventContext, args: str) -> None:
         return
     campaigns.lock(ctx.uow, campaign.id or 0)
     campaigns.close(ctx.uow, campaign, at=ctx.sent_at)
-    ctx.reply(Text("🔒 已截單！\n" + stats_text(ctx, campaign)))
+    ctx.reply(Text("🔒 已截單！\n" + stats_text(ctx, campaign), quick_replies=minimum_choices(ctx, campaign)))
+
+
+def minimum_choices(ctx: EventContext, campaign: Campaign) -> tuple[QuickReply, ...]:
+    """Ask a host whose closed campaign has items below their minimum: go ahead (the supplier order) or cancel."""
+    if campaign.status != "closed" or not any(
+        r.item.minimum and r.confirmed < r.item.minimum for r in order_views.totals(ctx.uow, campaign)
+    ):
+        return ()
+    return (QuickReply(label="照常出貨（叫貨單）", text=f"/叫貨 {campaign.id}"),
+            QuickReply(label="撤團（訂單作廢）", text=f"/撤團 {campaign.id}"))
 
 
 @command("/撤團", host_only=True, summary="取消整團（訂單全部作廢）", usage="團號")
@@ -106,7 +116,7 @@ def show_stats(ctx: EventContext, args: str) -> None:
     group = group_or_refuse(ctx)
     campaign = picked(ctx, group, args, include_closed=True) if group else None
     if campaign is not None:
-        ctx.reply(Text(stats_text(ctx, campaign)))
+        ctx.reply(Text(stats_text(ctx, campaign), quick_replies=minimum_choices(ctx, campaign)))
 
 
 def stats_text(ctx: EventContext, campaign: Campaign) -> str:

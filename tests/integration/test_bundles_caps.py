@@ -63,8 +63,13 @@ def test_below_the_minimum_the_host_is_asked_at_the_cutoff(webhook: Webhook, mes
     say(webhook, POST, HOST_ID, at(1, 10))
     say(webhook, "B+4", 1, at(1, 11))
     say(webhook, "/截單", HOST_ID, at(1, 12))
-    text = last_reply(messenger).text
-    assert "B 芝麻湯圓 未達成團數量 10（目前 4）" in text and "/撤團 1" in text
+    reply = last_reply(messenger)
+    assert "B 芝麻湯圓 未達成團數量 10（目前 4）" in reply.text and "/撤團 1" in reply.text
+    assert [q.text for q in reply.quick_replies] == ["/叫貨 1", "/撤團 1"]  # go ahead (order) or cancel
+    say(webhook, "/撤團 1", HOST_ID, at(1, 12, 1))
+    assert "訂單全部取消" in last_reply(messenger).text
+    say(webhook, "/統計 1", HOST_ID, at(1, 12, 2))
+    assert last_reply(messenger).quick_replies == ()  # a cancelled campaign is not asked again
 
 
 def test_a_post_with_an_item_without_price_is_not_opened(webhook: Webhook, messenger: FakeMessenger,
