@@ -230,7 +230,9 @@ def _limit(body: str, spans: list[tuple[int, int]]) -> tuple[int | None, str | N
         number = cn_to_int(match.group("n"))
         if number is None:
             continue
-        spans.append(match.span())
+        begin, end = match.span()
+        begin += len(body[begin:end]) - len(body[begin:end].lstrip())  # the blank before 限量 is no part of it
+        spans.append((begin, end))
         return number, match.group("u")
     return None, None
 
@@ -238,7 +240,7 @@ def _limit(body: str, spans: list[tuple[int, int]]) -> tuple[int | None, str | N
 def _spec(body: str, spans: list[tuple[int, int]]) -> tuple[tuple[int, int] | None, str | None]:
     """Find a pack size such as 50顆/包, 10入 or 500g; return where it is and its unit."""
     for match in _SPEC.finditer(body):
-        if any(s <= match.start() < e for s, e in spans):
+        if any(s <= match.start("spec") < e for s, e in spans):
             continue
         spans.append(match.span())
         return match.span("spec"), match.group("su")
