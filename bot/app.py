@@ -28,9 +28,11 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
                  processor=EventProcessor(engine, settings, messenger))  # no courier: inline mode sends before answering
     app.extensions["groupbuy"] = rt
 
+    from bot.console import init_console
     from bot.downloads import bp as downloads
     from bot.webhook import bp as webhook
 
     app.register_blueprint(webhook)
     app.register_blueprint(downloads)
+    init_console(app, rt)
     return app

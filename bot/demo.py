@@ -16,7 +16,9 @@ from bot.fakeline import FakeLineServer
 from bot.simulator import DEMO_HOST_ID, build_simulator_server
 from bot.worker import Worker
 from infra.config import Settings
-from infra.db import upgrade
+from infra.db import UnitOfWork, upgrade
+from models.base import utcnow
+from services import console_auth
 
 log = logging.getLogger(__name__)
 DEMO_SECRET = "demo-channel-secret-not-for-production"
@@ -68,6 +70,15 @@ class Demo:
         """Return the bot's base URL."""
         assert self._bot_server is not None
         return f"http://{self.host}:{self._bot_server.server_port}"
+
+    def console_link(self) -> str:
+        """Return a fresh one-time sign-in link to the console for the demo host (as /後台 gives one in LINE)."""
+        assert self._bot_server is not None
+        rt = self._bot_server.app.extensions["groupbuy"]  # type: ignore[attr-defined]
+        with UnitOfWork(rt.engine) as uow:
+            token = console_auth.issue(uow, rt.settings, DEMO_HOST_ID, utcnow())
+            uow.commit()
+        return console_auth.link(self.bot_url, token)
 
     def stop(self) -> None:
         """Stop both servers and the worker."""

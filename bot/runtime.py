@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -10,6 +12,7 @@ from bot.processor import EventProcessor
 from infra.config import Settings
 from infra.inbox_store import InboxStore
 from infra.messenger import Messenger
+from models.base import utcnow
 
 
 @dataclass
@@ -21,6 +24,7 @@ class Runtime:
     messenger: Messenger
     processor: EventProcessor  # applies events before the webhook answers, in inline mode only
     inbox: InboxStore = field(init=False)
+    clock: Callable[[], datetime] = utcnow  # what "now" is on the console's pages (tests travel in time)
 
     def __post_init__(self) -> None:
         self.inbox = InboxStore(self.engine)

@@ -2,6 +2,7 @@
 
 from models.after_cutoff import CampaignNotice, MemberBlock, NoShow
 from models.campaign import Campaign, Item
+from models.console import ConsoleToken
 from models.group import Group, GroupMember, Host
 from models.ledger import CreditEntry, PointEntry
 from models.member import Member, MemberTag, SurveyAnswer
@@ -14,6 +15,7 @@ __all__ = [
     "BankTransaction",
     "Campaign",
     "CampaignNotice",
+    "ConsoleToken",
     "CreditEntry",
     "Group",
     "HeldStatement",

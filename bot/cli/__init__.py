@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.console_link import console_link
 from bot.cli.demo import demo
 from bot.cli.export import export
 from bot.cli.inbox import inbox_command
@@ -19,7 +20,7 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-for _command in (parse, db, serve, worker, export, demo, reconcile, scheduler):
+for _command in (parse, db, serve, worker, export, demo, reconcile, scheduler, console_link):
     cli.add_command(_command)
 db.add_command(inbox_command)
 

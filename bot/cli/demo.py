@@ -28,6 +28,8 @@ def demo(port: int, bot_port: int, data_dir: str, open_browser: bool) -> None:
     click.echo("")
     click.echo(f"  🛒 groupbuy demo is running — open {simulator_url}/ in your browser")
     click.echo("     Play the host (林姐) and type /說明, or paste an announcement after /開團.")
+    click.echo(f"     The host's console (one-time link, 10 minutes; 林姐 can ask for a new one with /後台 1:1): "
+               f"{running.console_link()}")
     click.echo(f"     Export the shipping list: DATABASE_URL={database_url} groupbuy export orders --format xlsx -o orders.xlsx")
     click.echo("     Press Ctrl-C to stop.")
     click.echo("")

@@ -1,0 +1,56 @@
+"""The host's console in headless Chromium at phone size (390×844): sign in by link, read the 今日 page."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.demo import Demo
+from tests.e2e.conftest import chromium_page, needs_chromium
+from tests.e2e.conftest import say_as as say
+
+pytestmark = needs_chromium
+ARTIFACTS = Path(os.environ.get("GROUPBUY_ARTIFACTS", "test-artifacts"))
+PHONE = {"width": 390, "height": 844}
+IN_A_WEEK = datetime.now(ZoneInfo("Asia/Taipei")) + timedelta(days=7)  # the demo runs on the real clock
+POST = f"/開團\n【冬季火鍋團】\nA. 高麗菜豬肉水餃 $180/包\nC. 手工蛋捲 $250/盒 限量3盒\n{IN_A_WEEK:%-m/%-d} 20:00 截單"
+
+
+def keep(page: Any, name: str) -> Path:
+    """Keep a screenshot of the page as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def fits_the_phone(page: Any) -> bool:
+    """Tell whether nothing sticks out sideways (no horizontal scrolling at 390 px)."""
+    return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
+
+
+def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo) -> None:
+    from playwright.sync_api import expect
+
+    assert demo.simulator is not None
+    with chromium_page(demo.simulator.base_url + "/") as chat:
+        say(chat, "林姐（團主）", POST)
+        expect(chat.locator(".row.bot").last).to_contain_text("開團成功", timeout=15_000)
+        say(chat, "小美", "A+2 C+1")
+        expect(chat.locator(".row.bot").last).to_contain_text("已登記", timeout=15_000)
+    link = demo.console_link()
+    with chromium_page(link, **PHONE) as page:
+        expect(page.locator("h1")).to_contain_text("登入後台")
+        page.click("#sign-in")
+        expect(page.locator("h2").first).to_contain_text("收單中的團（1）", timeout=10_000)
+        expect(page.locator(".campaign h3")).to_contain_text("冬季火鍋團")
+        expect(page.locator("#to-collect")).to_have_text("$610")
+        expect(page.locator(".stock")).to_contain_text("C 手工蛋捲：剩 2")
+        assert fits_the_phone(page)
+        assert keep(page, "console-today-390").stat().st_size > 10_000
+        page.goto(link)  # the same link again: used
+        expect(page.locator("h1")).to_contain_text("無法進入後台")
+        expect(page.locator("[role=alert]")).to_contain_text("/後台")
