@@ -51,6 +51,15 @@ def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo) -> None:
         expect(page.locator(".stock")).to_contain_text("C 手工蛋捲：剩 2")
         assert fits_the_phone(page)
         assert keep(page, "console-today-390").stat().st_size > 10_000
+        page.click("nav >> text=團")
+        page.click(".campaign h3 a")
+        expect(page.locator("#by-item")).to_contain_text("C 手工蛋捲")
+        expect(page.locator(".member").first).to_contain_text("小美")
+        expect(page.locator(".member").first).to_contain_text("A 高麗菜豬肉水餃 ×2")
+        assert fits_the_phone(page)
+        keep(page, "console-campaign-390")
+        page.click("#close")
+        expect(page.locator(".flash")).to_contain_text("已截單")
         page.goto(link)  # the same link again: used
         expect(page.locator("h1")).to_contain_text("無法進入後台")
         expect(page.locator("[role=alert]")).to_contain_text("/後台")
