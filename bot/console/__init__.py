@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from services import console_auth
 
 csrf = CSRFProtect()
-BLUEPRINTS = ("console_auth", "console_pages")
+BLUEPRINTS = ("console_auth", "console_pages", "console_payments")
 
 
 def init_console(app: Flask, rt: Runtime) -> None:
@@ -25,6 +25,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     from bot.console.auth import bp as auth
     from bot.console.auth import refused, require_session, security_headers
     from bot.console.pages import bp as pages
+    from bot.console.payments import bp as payments
 
     app.config.update(
         SECRET_KEY=console_auth.session_key(rt.settings),
@@ -41,6 +42,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     app.add_template_filter(time_left)
     app.register_blueprint(auth)
     app.register_blueprint(pages)
+    app.register_blueprint(payments)
 
     @app.before_request
     def guard() -> ResponseReturnValue | None:

@@ -10,13 +10,13 @@ from handlers import payment_messages as say
 from handlers.commands import command
 from handlers.commands.ordering import reply_quoting
 from handlers.context import EventContext
+from infra.db import UnitOfWork
 from infra.messages import Text
 from infra.messenger import LineError
 from parsers.payment import parse_payment
-from parsers.statement import MissingColumns, StatementError
 from parsers.statement_mapping import USAGE
 from parsers.statement_table import MAX_BYTES
-from services import bank_import, campaigns, directory, payment_report, payments, statement_layouts
+from services import bank_import, campaigns, directory, payment_report, payments, statement_layouts, statement_upload
 from services.bank_import import Run
 from services.errors import DomainError
 
@@ -75,33 +75,26 @@ def reconcile_file(ctx: EventContext, data: bytes, filename: str | None) -> None
 
     A file whose columns the reader cannot tell is held, and the reply says how to name them (/對帳欄位).
     """
-    host = ctx.user_id or ""
-    try:
-        read = statement_layouts.read(ctx.uow, data, filename)
-    except MissingColumns as exc:
-        statement_layouts.hold(ctx.uow, host=host, data=data, filename=filename, fingerprint=exc.layout.fingerprint)
-        ctx.reply(Text(f"讀不懂這個對帳單：{exc}"))
-        return
-    except StatementError as exc:
-        ctx.reply(Text(f"讀不懂這個對帳單：{exc}"))
-        return
-    _import(ctx, read, data, filename)
+    done = statement_upload.upload(ctx.uow, data, filename, host=ctx.user_id or "", now=ctx.sent_at, tz=ctx.settings.tz)
+    reply_upload(ctx, done)
 
 
 def _import(ctx: EventContext, read: statement_layouts.Read, data: bytes, filename: str | None) -> None:
     """Import a read statement and reply with the reconciliation, or hold it to ask for the payer column."""
-    statement = read.statement
-    if read.ask_payer:
-        statement_layouts.hold(ctx.uow, host=ctx.user_id or "", data=data, filename=filename,
-                               fingerprint=statement.layout)
-        ctx.reply(Text(say.ask_payer_column(statement)))
-        return
-    imported = bank_import.import_statement(ctx.uow, statement, data=data, filename=filename, uploaded_by=ctx.user_id)
-    through = imported.last_day if imported.new else None  # only new deposits can tell a claim is missing
-    run = bank_import.reconcile(ctx.uow, now=ctx.sent_at, tz=ctx.settings.tz, statement_through=through)
-    log.info("statement imported: %d deposits, %d new, %d settled", imported.deposits, imported.new, len(run.settled))
-    ctx.reply(say.summary(payment_report.overview(ctx.uow), run=run, imported=imported))
-    notify_settled(ctx, run)
+    done = statement_upload.continue_read(ctx.uow, read, data, filename, host=ctx.user_id or "", now=ctx.sent_at,
+                                          tz=ctx.settings.tz)
+    reply_upload(ctx, done)
+
+
+def reply_upload(ctx: EventContext, done: statement_upload.Upload) -> None:
+    """Reply with what became of a statement file, and tell members it settled."""
+    if done.problem is not None:
+        ctx.reply(Text(done.problem))
+    elif done.ask_payer is not None:
+        ctx.reply(Text(say.ask_payer_column(done.ask_payer)))
+    elif done.run is not None:
+        ctx.reply(say.summary(payment_report.overview(ctx.uow), run=done.run, imported=done.imported))
+        notify_settled(ctx, done.run)
 
 
 @command("/對帳欄位", host_only=True, summary="讀不懂的對帳單：告訴我哪一欄是什麼（記住這種格式）",
@@ -124,14 +117,22 @@ def teach_columns(ctx: EventContext, args: str) -> None:
 
 def notify_settled(ctx: EventContext, run: Run, *, skip: int | None = None) -> None:
     """Push a confirmation to members just settled, if the host allows pushes and they are friends."""
-    if not run.settled or not payments.notify_enabled(ctx.uow):
-        return
+    for user_id, text, key in settled_notices(ctx.uow, run, skip=skip):
+        ctx.push(user_id, text, retry_key=key)
+
+
+def settled_notices(uow: UnitOfWork, run: Run, *, skip: int | None = None) -> list[tuple[str, Text, str]]:
+    """Return (user id, message, retry key) of the pushes telling members a run settled them (chat and console)."""
+    if not run.settled or not payments.notify_enabled(uow):
+        return []
+    out = []
     for member in run.settled:
         if member.id == skip or not member.is_friend:
             continue
-        account = payments.account(ctx.uow, member)
+        account = payments.account(uow, member)
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"groupbuy:paid:{member.id}:{account.received}"))
-        ctx.push(member.line_user_id, Text(say.paid_notice(account)), retry_key=key)
+        out.append((member.line_user_id, Text(say.paid_notice(account)), key))
+    return out
 
 
 @command(

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.demo import Demo
 from tests.e2e.conftest import chromium_page, needs_chromium
 from tests.e2e.conftest import say_as as say
+from tests.factories.statements import with_balances, write_statement
+from tests.integration.test_payments import row
 
 pytestmark = needs_chromium
 ARTIFACTS = Path(os.environ.get("GROUPBUY_ARTIFACTS", "test-artifacts"))
@@ -32,7 +34,7 @@ def fits_the_phone(page: Any) -> bool:
     return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo) -> None:
+def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     assert demo.simulator is not None
@@ -41,6 +43,8 @@ def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo) -> None:
         expect(chat.locator(".row.bot").last).to_contain_text("開團成功", timeout=15_000)
         say(chat, "小美", "A+2 C+1")
         expect(chat.locator(".row.bot").last).to_contain_text("已登記", timeout=15_000)
+        say(chat, "小美", "已匯款 後五碼12345 610元")
+        expect(chat.locator(".row.bot").last).to_contain_text("12345", timeout=15_000)
     link = demo.console_link()
     with chromium_page(link, **PHONE) as page:
         expect(page.locator("h1")).to_contain_text("登入後台")
@@ -60,6 +64,16 @@ def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo) -> None:
         keep(page, "console-campaign-390")
         page.click("#close")
         expect(page.locator(".flash")).to_contain_text("已截單")
+        page.click("nav >> text=對帳")
+        expect(page.locator("#unpaid")).to_have_text("$610")
+        statement = tmp_path / "交易明細.csv"
+        statement.write_bytes(write_statement(bank="post", rows=with_balances([row(610, "12345", 1)])))
+        page.set_input_files("#statement", str(statement))
+        page.click("#upload")
+        expect(page.locator(".flash")).to_contain_text("已付清", timeout=10_000)
+        expect(page.locator("#unpaid")).to_have_text("$0")
+        assert fits_the_phone(page)
+        keep(page, "console-payments-390")
         page.goto(link)  # the same link again: used
         expect(page.locator("h1")).to_contain_text("無法進入後台")
         expect(page.locator("[role=alert]")).to_contain_text("/後台")
