@@ -17,13 +17,14 @@ from bot.runtime import Runtime
 from services import console_auth
 
 csrf = CSRFProtect()
-BLUEPRINTS = ("console_auth", "console_pages", "console_payments")
+BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_members")
 
 
 def init_console(app: Flask, rt: Runtime) -> None:
     """Configure sessions and CSRF for the console and register its pages."""
     from bot.console.auth import bp as auth
     from bot.console.auth import refused, require_session, security_headers
+    from bot.console.members import bp as members
     from bot.console.pages import bp as pages
     from bot.console.payments import bp as payments
 
@@ -43,6 +44,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(pages)
     app.register_blueprint(payments)
+    app.register_blueprint(members)
 
     @app.before_request
     def guard() -> ResponseReturnValue | None:
