@@ -1,0 +1,150 @@
+"""``/缺貨``: the supplier delivered fewer of an item (a variant) than ordered; cut the last confirmed orders.
+
+The cut takes the confirmed quantity of the lines sent last first (a member with 3 may keep 1); waitlisted
+quantity stays waitlisted and is not promoted (the stock limits drop by what was cut). Each cut is an
+``OrderChange`` (action ``shortage``) tied to the command's message, so the book explains it; dues follow from
+the lines, and money already paid beyond the new due becomes credit (``settlement.settle``, cause ``shortage``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from infra.db import UnitOfWork
+from models import Campaign, Item, Member, OrderChange, OrderLine
+from parsers.supply_command import pick_item
+from services import order_views, payments, settlement, variants
+from services.campaigns import items_of, lock
+from services.errors import DomainError
+
+
+@dataclass(frozen=True)
+class MemberCut:
+    """One member's part of a shortage: what was cut, what they keep, and where their money stands now."""
+
+    member: Member
+    cut: int
+    kept: int  # confirmed quantity of the item (variant) left
+    waitlisted: int  # still waiting for the item (variant): not cut, not promoted
+    due: int  # the campaign's new due (before credit)
+    to_pay: int  # of it, still to be paid (after credit and payments)
+    to_credit: int  # money already paid (or credit spent on the due) that became credit now
+    credit_balance: int  # the member's credit left after every due
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """What one ``/缺貨`` did."""
+
+    campaign: Campaign
+    item: Item
+    variant: str | None
+    asked: int  # how many fewer the supplier delivered
+    cut: int  # how many confirmed were cut (less than asked when fewer were confirmed)
+    members: tuple[MemberCut, ...]  # in send order of their orders
+    repeated: bool = False  # this message was applied before: nothing changed now
+
+
+def find_item(uow: UnitOfWork, campaign: Campaign, text: str) -> tuple[Item, str | None]:
+    """Return the item (and variant) the host typed; raise DomainError naming the items when there is none."""
+    assert campaign.id is not None
+    items = items_of(uow, campaign.id)
+    pick = pick_item(text, variants.for_parser(items))
+    by_code = {item.code.upper(): item for item in items}
+    if pick.kind == "item" and pick.code in by_code:
+        return by_code[pick.code], pick.variant
+    example = _example(items)
+    if pick.kind == "ambiguous":
+        names = "、".join(f"{by_code[c].code} {by_code[c].name}" for c in pick.codes if c in by_code)
+        raise DomainError(f"「{text[:20]}」可能是 {names}，請用品項代號，例如「/缺貨 {example}」。")
+    listed = "、".join(f"{it.code} {it.name}" for it in items[:13])
+    raise DomainError(f"第{campaign.id}團找不到「{text[:20]}」。這團有：{listed}。請用品項代號，例如「/缺貨 {example}」。")
+
+
+def _example(items: Sequence[Item]) -> str:
+    """Return an example of the arguments for these items (with a variant when the first item has some)."""
+    if not items:
+        return "C 5"
+    offered = variants.names_of(items[0])
+    return f"{items[0].code}{offered[0] if offered else ''} 2"
+
+
+def register(uow: UnitOfWork, *, campaign: Campaign, item: Item, variant: str | None, qty: int,
+             message_id: str | None, by: str, at: datetime) -> Shortage:
+    """Cut ``qty`` confirmed of an item (variant) from the last confirmed lines and settle the members' money."""
+    assert campaign.id is not None and item.id is not None
+    campaign = lock(uow, campaign.id)
+    if campaign.status == "cancelled":
+        raise DomainError(f"第{campaign.id}團已撤團，不用登記缺貨。")
+    if campaign.status == "open" and (campaign.deadline is None or at <= campaign.deadline):
+        raise DomainError(f"第{campaign.id}團還在收單，數量還會變動。請先「/截單 {campaign.id}」，再登記缺貨。")
+    if message_id is not None and _applied(uow, message_id):
+        return Shortage(campaign, item, variant, qty, 0, (), repeated=True)
+    cut_of: dict[int, int] = defaultdict(int)
+    cut_by_variant: dict[str | None, int] = defaultdict(int)
+    left = qty
+    for line in _last_confirmed_first(uow, item, variant):
+        if left <= 0:
+            break
+        take = min(line.confirmed_qty, left)
+        line.qty -= take
+        line.confirmed_qty -= take
+        left -= take
+        cut_of[line.member_id] += take
+        cut_by_variant[line.variant] += take
+        uow.session.add(line)
+        assert line.id is not None
+        uow.session.add(OrderChange(line_id=line.id, delta=-take, action="shortage", source_message_id=message_id))
+    cut = qty - left
+    _lower_stock(uow, item, cut, cut_by_variant)
+    uow.session.flush()
+    members = [_settled(uow, campaign, item, variant, member_id, n, by) for member_id, n in reversed(cut_of.items())]
+    return Shortage(campaign, item, variant, qty, cut, tuple(members))
+
+
+def _applied(uow: UnitOfWork, message_id: str) -> bool:
+    """Return True when this message already cut something."""
+    return uow.session.exec(select(OrderChange.id).where(
+        OrderChange.source_message_id == message_id, OrderChange.action == "shortage")).first() is not None
+
+
+def _last_confirmed_first(uow: UnitOfWork, item: Item, variant: str | None) -> list[OrderLine]:
+    """Return the item's lines with confirmed quantity (of the variant, when given), sent last first."""
+    stmt = select(OrderLine).where(OrderLine.item_id == item.id, col(OrderLine.confirmed_qty) > 0)
+    if variant is not None:
+        stmt = stmt.where(OrderLine.variant == variant)
+    order = (col(OrderLine.sent_at).desc(), col(OrderLine.id).desc())
+    return list(uow.session.exec(stmt.order_by(*order).execution_options(populate_existing=True)).all())
+
+
+def _lower_stock(uow: UnitOfWork, item: Item, cut: int, by_variant: dict[str | None, int]) -> None:
+    """Record the shortage on the item and lower its limits by what was cut, so no waitlisted line fills the gap."""
+    item.shortage += cut
+    if item.stock_limit is not None:
+        item.stock_limit = max(0, item.stock_limit - cut)
+    limits = variants.limits_of(item)
+    if any(v in limits for v in by_variant):
+        item.variant_limits = variants.encode_limits(
+            {name: max(0, n - by_variant.get(name, 0)) for name, n in limits.items()})
+    uow.session.add(item)
+
+
+def _settled(uow: UnitOfWork, campaign: Campaign, item: Item, variant: str | None, member_id: int, cut: int,
+             by: str) -> MemberCut:
+    """Settle one member's money after the cut and describe where they stand in this campaign."""
+    member = uow.session.get(Member, member_id)
+    assert member is not None
+    done = settlement.settle(uow, member, cause="shortage", by=by)
+    states = [s for s in order_views.member_state(uow, campaign, member_id)
+              if s.item.id == item.id and (variant is None or s.variant == variant)]
+    account = payments.account(uow, member, campaign_id=campaign.id)
+    due = sum(line.due for line in account.lines)
+    remaining = sum(max(0, line.to_pay - line.paid) for line in account.lines)
+    return MemberCut(member, cut, kept=sum(s.confirmed for s in states), waitlisted=sum(s.waitlisted for s in states),
+                     due=due, to_pay=remaining, to_credit=done.to_credit + done.released,
+                     credit_balance=account.credit_balance)
