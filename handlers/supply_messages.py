@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.order_messages import money, when
 from infra.messages import Text
-from services.shortage import MemberCut, Shortage
+from services.shortage import MemberCut, Shortage, Withdrawn
 from services.supplier_order import SupplierOrder, SupplyLine
 
 MAX_MENTIONS = 100  # LINE: a textV2 message carries at most 100 substitutions
@@ -129,3 +129,12 @@ def mention_messages(header: str, rows: Sequence[tuple[str, str]], footer: str) 
     lines.append(footer)
     messages.append(Text("\n".join(lines), mentions=mentions))
     return messages
+
+
+def withdrawn_text(withdrawn: Withdrawn) -> Text:
+    """Tell the group a shortage was taken back and the orders are as before."""
+    campaign = withdrawn.campaign
+    what = "、".join(f"{item.code} {item.name}" + (f"（{variant}）" if variant else "") + f" {n} {item.unit or '份'}"
+                    for item, variant, n in withdrawn.items)
+    return Text(f"↩️ 團主收回了缺貨登記：第{campaign.id}團【{campaign.title}】{what}。\n"
+                "受影響的訂單已恢復原數量，應付金額也跟著恢復；輸入「我的訂單」可以查詢。")

@@ -18,9 +18,10 @@ from sqlmodel import col, select
 from infra.db import UnitOfWork
 from models import Campaign, Item, Member, OrderChange, OrderLine
 from parsers.supply_command import pick_item
-from services import order_views, payments, settlement, variants
+from services import order_book, order_views, payments, settlement, variants
 from services.campaigns import items_of, lock
 from services.errors import DomainError
+from services.order_book import Promotion
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,72 @@ def _settled(uow: UnitOfWork, campaign: Campaign, item: Item, variant: str | Non
     return MemberCut(member, cut, kept=sum(s.confirmed for s in states), waitlisted=sum(s.waitlisted for s in states),
                      due=due, to_pay=remaining, to_credit=done.to_credit + done.released,
                      credit_balance=account.credit_balance)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A shortage taken back (the host unsent the ``/缺貨`` message): what was given back, to whom."""
+
+    campaign: Campaign
+    items: tuple[tuple[Item, str | None, int], ...]  # (item, variant, quantity given back)
+    members: tuple[Member, ...]
+    promotions: tuple[Promotion, ...] = ()  # stock a withdrawn order had freed, now given to the waitlist
+
+
+def withdraw(uow: UnitOfWork, message_id: str, *, by: str) -> Withdrawn | None:
+    """Undo the cuts a ``/缺貨`` message made (restoring the limits it lowered) and settle; None if it made none.
+
+    A line whose own order was withdrawn meanwhile (the member unsent their comment) gets nothing back.
+    """
+    changes = list(uow.session.exec(select(OrderChange).where(
+        OrderChange.source_message_id == message_id, OrderChange.action == "shortage",
+        col(OrderChange.reverted).is_(False))).all())
+    if not changes:
+        return None
+    lines = {line.id: line for line in uow.session.exec(
+        select(OrderLine).where(col(OrderLine.id).in_({c.line_id for c in changes}))
+        .execution_options(populate_existing=True)).all()}
+    campaign = lock(uow, next(iter(lines.values())).campaign_id)
+    given: dict[tuple[int, str | None], int] = defaultdict(int)
+    members: dict[int, None] = {}
+    for change in changes:
+        line = lines[change.line_id]
+        change.reverted = True
+        uow.session.add(change)
+        if _still_ordered(uow, line):
+            line.qty -= change.delta
+            line.confirmed_qty -= change.delta
+            uow.session.add(line)
+        given[(line.item_id, line.variant)] += -change.delta  # the limits go back up either way
+        members[line.member_id] = None
+    touched = []
+    for item in items_of(uow, campaign.id or 0):
+        back = {variant: n for (item_id, variant), n in given.items() if item_id == item.id}
+        if back:
+            _raise_stock(uow, item, back)
+            touched.append(item)
+    promotions = order_book.allocate(uow, touched)
+    affected = [m for m in (uow.session.get(Member, member_id) for member_id in members) if m is not None]
+    for member in affected:
+        settlement.settle(uow, member, cause="shortage", by=by)
+    items = {it.id: it for it in items_of(uow, campaign.id or 0)}
+    return Withdrawn(campaign, tuple((items[i], v, n) for (i, v), n in given.items() if i in items), tuple(affected),
+                     tuple(promotions))
+
+
+def _still_ordered(uow: UnitOfWork, line: OrderLine) -> bool:
+    """Return True when the comment that added the line still stands (it was not unsent or edited away)."""
+    return uow.session.exec(select(OrderChange.id).where(
+        OrderChange.line_id == line.id, col(OrderChange.delta) > 0, col(OrderChange.reverted).is_(False))).first() is not None
+
+
+def _raise_stock(uow: UnitOfWork, item: Item, back: dict[str | None, int]) -> None:
+    """Give back to an item the shortage and the limits a withdrawn ``/缺貨`` took."""
+    total = sum(back.values())
+    item.shortage = max(0, item.shortage - total)
+    if item.stock_limit is not None:
+        item.stock_limit += total
+    limits = variants.limits_of(item)
+    if any(v in limits for v in back):
+        item.variant_limits = variants.encode_limits({name: n + back.get(name, 0) for name, n in limits.items()})
+    uow.session.add(item)

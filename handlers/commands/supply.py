@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from handlers import supply_messages as say
-from handlers.commands import command
+from handlers.commands import command, ordering
 from handlers.commands.campaign_admin import group_or_refuse, picked
 from handlers.commands.ordering import message_id
 from handlers.context import EventContext
 from infra.messages import Text
+from models import Group
 from parsers.supply_command import ShortageArgsError, parse_shortage_args
 from services import shortage, supplier_order
 from services.errors import DomainError
@@ -58,3 +61,15 @@ def shortage_command(ctx: EventContext, args: str) -> None:
         ctx.reply(Text(str(exc)))
         return
     ctx.reply(*say.shortage_messages(outcome))
+
+
+def withdraw_unsent(ctx: EventContext, unsent_id: str) -> None:
+    """The host unsent a ``/缺貨`` message: give the cut quantities back and tell the group (a push, if allowed)."""
+    withdrawn = shortage.withdraw(ctx.uow, unsent_id, by=ctx.user_id or "host")
+    if withdrawn is None:
+        return
+    group = ctx.uow.session.get(Group, withdrawn.campaign.group_id)
+    if group is not None and group.allow_push:
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"groupbuy:shortage-withdrawn:{unsent_id}"))
+        ctx.push(group.line_group_id, say.withdrawn_text(withdrawn), retry_key=key)
+    ordering.announce_promotions(ctx, withdrawn.campaign, withdrawn.promotions)

@@ -24,7 +24,7 @@ from services.order_export import export_orders, order_rows
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
 from tests.factories.statements import with_balances, write_statement
-from tests.factories.webhook import HOST_ID, body, member_id, text_event
+from tests.factories.webhook import HOST_ID, body, member_id, text_event, unsend_event
 from tests.fakes import FakeMessenger
 from tests.integration.test_payments import row, say, send_file
 
@@ -260,3 +260,28 @@ def test_a_shortage_reply_for_many_members_keeps_to_lines_limits(webhook: Webhoo
     assert messages[0].text.startswith("⚠️ 缺貨通知") and messages[-1].text.endswith("造成不便很抱歉 🙏")
     assert_line_accepts(messages)
     assert changes(uow) == 130
+
+
+def test_the_host_unsending_a_shortage_gives_the_orders_back(webhook: Webhook, messenger: FakeMessenger,
+                                                             ordered: None, uow: UnitOfWork) -> None:
+    before = confirmed_rows(uow)
+    event = text_event("/缺貨 C 4", user_id=HOST_ID, ts=at(4, 9))
+    assert webhook.post(body(event)).status_code == 200
+    assert credit_of(uow, MEI) == [("shortage", 250, 1)]
+    say(webhook, "/設定 推播 開", HOST_ID, at(4, 9, 30))
+    assert webhook.post(body(unsend_event(event["message"]["id"], user_id=HOST_ID))).status_code == 200
+    assert confirmed_rows(uow) == before and item(uow, "C")[:2] == (0, 6)
+    assert credit_of(uow, MEI) == [("shortage", 250, 1), ("applied", -250, 1)]  # the credit pays the due again
+    [(to, [notice], key)] = messenger.pushes
+    assert isinstance(notice, Text) and "團主收回了缺貨登記：第1團【水餃蛋捲團】C 手工蛋捲 4 盒" in notice.text
+    assert key is not None
+    say(webhook, "/叫貨", HOST_ID, at(4, 10))
+    assert "C 手工蛋捲 6 盒" in replies(messenger)[0].text and "已登記缺貨" not in replies(messenger)[1].text
+
+
+def test_help_lists_the_commands_for_hosts_only(webhook: Webhook, messenger: FakeMessenger) -> None:
+    say(webhook, "/說明", HOST_ID, at(1, 9))
+    text = replies(messenger)[-1].text
+    assert "/叫貨 [團號] [含價]：叫貨單" in text and "/缺貨 [團號] 品項 數量：廠商少到貨" in text
+    say(webhook, "/說明", 1, at(1, 9, 1))
+    assert "/叫貨" not in replies(messenger)[-1].text
