@@ -8,9 +8,9 @@ from handlers.commands import ordering, supply
 from handlers.context import EventContext
 
 # What follows a withdrawn message (context, message id) and an edited one (context, message id, new text).
-# A withdrawn /缺貨 gives its cuts back first, so the order book's own undo finds nothing left of it.
+# A withdrawn or edited /缺貨 gives its cuts back first, so the order book finds nothing left of it to undo.
 UNSEND_HANDLERS: tuple[Callable[[EventContext, str], None], ...] = (supply.withdraw_unsent, ordering.withdraw_unsent)
-EDIT_HANDLERS: tuple[Callable[[EventContext, str, str], None], ...] = (ordering.follow_edit,)
+EDIT_HANDLERS: tuple[Callable[[EventContext, str, str], None], ...] = (supply.follow_edit, ordering.follow_edit)
 
 
 def handle_unsend(ctx: EventContext) -> None:

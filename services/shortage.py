@@ -84,7 +84,7 @@ def register(uow: UnitOfWork, *, campaign: Campaign, item: Item, variant: str | 
         raise DomainError(f"第{campaign.id}團已撤團，不用登記缺貨。")
     if campaign.status == "open" and (campaign.deadline is None or at <= campaign.deadline):
         raise DomainError(f"第{campaign.id}團還在收單，數量還會變動。請先「/截單 {campaign.id}」，再登記缺貨。")
-    if message_id is not None and _applied(uow, message_id):
+    if message_id is not None and applied(uow, message_id):
         return Shortage(campaign, item, variant, qty, 0, (), repeated=True)
     cut_of: dict[int, int] = defaultdict(int)
     cut_by_variant: dict[str | None, int] = defaultdict(int)
@@ -108,10 +108,11 @@ def register(uow: UnitOfWork, *, campaign: Campaign, item: Item, variant: str | 
     return Shortage(campaign, item, variant, qty, cut, tuple(members))
 
 
-def _applied(uow: UnitOfWork, message_id: str) -> bool:
-    """Return True when this message already cut something."""
+def applied(uow: UnitOfWork, message_id: str) -> bool:
+    """Return True when this message's cuts are in force (it was applied and not withdrawn)."""
     return uow.session.exec(select(OrderChange.id).where(
-        OrderChange.source_message_id == message_id, OrderChange.action == "shortage")).first() is not None
+        OrderChange.source_message_id == message_id, OrderChange.action == "shortage",
+        col(OrderChange.reverted).is_(False))).first() is not None
 
 
 def _last_confirmed_first(uow: UnitOfWork, item: Item, variant: str | None) -> list[OrderLine]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from handlers import supply_messages as say
-from handlers.commands import command, ordering
+from handlers.commands import COMMANDS, command, ordering, split_command
 from handlers.commands.campaign_admin import group_or_refuse, picked
 from handlers.commands.ordering import message_id
 from handlers.context import EventContext
@@ -73,3 +73,18 @@ def withdraw_unsent(ctx: EventContext, unsent_id: str) -> None:
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"groupbuy:shortage-withdrawn:{unsent_id}"))
         ctx.push(group.line_group_id, say.withdrawn_text(withdrawn), retry_key=key)
     ordering.announce_promotions(ctx, withdrawn.campaign, withdrawn.promotions)
+
+
+def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
+    """The host edited a ``/缺貨`` message: give back what it cut, then apply the new text (if still a /缺貨)."""
+    if not shortage.applied(ctx.uow, edited_id):
+        return
+    withdrawn = shortage.withdraw(ctx.uow, edited_id, by=ctx.user_id or "host")
+    if withdrawn is None:
+        return
+    ordering.announce_promotions(ctx, withdrawn.campaign, withdrawn.promotions)
+    parts = split_command(text)
+    if parts is not None and COMMANDS.get(parts[0]) is COMMANDS["/缺貨"] and ctx.is_host:
+        shortage_command(ctx, parts[1])
+    else:
+        ctx.reply(say.withdrawn_text(withdrawn))

@@ -24,7 +24,7 @@ from services.order_export import export_orders, order_rows
 from tests.conftest import Webhook
 from tests.factories.campaigns import at
 from tests.factories.statements import with_balances, write_statement
-from tests.factories.webhook import HOST_ID, body, member_id, text_event, unsend_event
+from tests.factories.webhook import HOST_ID, body, edited_event, member_id, text_event, unsend_event
 from tests.fakes import FakeMessenger
 from tests.integration.test_payments import row, say, send_file
 
@@ -285,3 +285,23 @@ def test_help_lists_the_commands_for_hosts_only(webhook: Webhook, messenger: Fak
     assert "/叫貨 [團號] [含價]：叫貨單" in text and "/缺貨 [團號] 品項 數量：廠商少到貨" in text
     say(webhook, "/說明", 1, at(1, 9, 1))
     assert "/叫貨" not in replies(messenger)[-1].text
+
+
+def test_the_host_editing_a_shortage_applies_the_new_count(webhook: Webhook, messenger: FakeMessenger,
+                                                           ordered: None, uow: UnitOfWork) -> None:
+    event = text_event("/缺貨 C 4", user_id=HOST_ID, ts=at(4, 9))
+    assert webhook.post(body(event)).status_code == 200
+    edit = edited_event(event["message"]["id"], "/缺貨 C 2", user_id=HOST_ID, ts=at(4, 9, 30))
+    assert webhook.post(body(edit)).status_code == 200
+    [reply] = replies(messenger)
+    assert "C 手工蛋捲 少到 2 盒" in reply.text and "沒有登記" not in reply.text
+    assert reply.mentions == {"m0": MING, "m1": HUA}
+    book = confirmed_rows(uow)
+    assert (book[(MEI, "C", None, "confirmed")], book[(MING, "C", None, "confirmed")]) == (3, 1)
+    assert item(uow, "C")[:2] == (2, 4) and changes(uow) == 5  # 3 withdrawn, 2 in force
+    assert credit_of(uow, MEI) == [("shortage", 250, 1), ("applied", -250, 1)]
+    # Edited into something else: the cuts are given back and the host is told.
+    edit = edited_event(event["message"]["id"], "缺貨的部分明天再說", user_id=HOST_ID, ts=at(4, 10))
+    assert webhook.post(body(edit)).status_code == 200
+    assert "團主收回了缺貨登記" in replies(messenger)[-1].text
+    assert item(uow, "C")[:2] == (0, 6) and confirmed_rows(uow)[(MING, "C", None, "confirmed")] == 2
