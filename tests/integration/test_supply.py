@@ -305,3 +305,19 @@ def test_the_host_editing_a_shortage_applies_the_new_count(webhook: Webhook, mes
     assert webhook.post(body(edit)).status_code == 200
     assert "團主收回了缺貨登記" in replies(messenger)[-1].text
     assert item(uow, "C")[:2] == (0, 6) and confirmed_rows(uow)[(MING, "C", None, "confirmed")] == 2
+
+
+def test_a_paid_member_cut_to_nothing_gets_everything_back_as_credit(webhook: Webhook, messenger: FakeMessenger,
+                                                                     uow: UnitOfWork) -> None:
+    messenger.names.update({MEI: "小美"})
+    say(webhook, POST, HOST_ID, at(1, 10))
+    say(webhook, "韭菜水餃兩包", 1, at(2, 9))
+    say(webhook, "已匯款 後五碼12345 360元", 1, at(2, 10))
+    send_file(webhook, messenger, write_statement(bank="post", rows=with_balances([row(360, "12345", 1)])), "a.csv")
+    say(webhook, "/截單", HOST_ID, at(3, 9))
+    say(webhook, "/缺貨 韭菜 2", HOST_ID, at(3, 10))
+    reply = replies(messenger)[-1]
+    assert "{m0} B 韭菜水餃 ×2 → ×0（扣 2 包）｜應付 $0，已付的 $360 轉為購物金（下次自動折抵）" in reply.text
+    assert [(cause, amount) for cause, amount, _ in credit_of(uow, MEI)] == [("shortage", 360)]
+    say(webhook, "我的購物金", 1, at(3, 11), group=False)
+    assert "$360" in replies(messenger)[-1].text and "缺貨退款 +$360" in replies(messenger)[-1].text
