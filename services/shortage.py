@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from models import Campaign, Item, Member, OrderChange, OrderLine
+from models import BankTransaction, Campaign, CreditEntry, Item, Member, OrderChange, OrderLine
 from parsers.supply_command import pick_item
 from services import order_book, order_views, payments, settlement, variants
 from services.campaigns import items_of, lock
@@ -104,7 +104,9 @@ def register(uow: UnitOfWork, *, campaign: Campaign, item: Item, variant: str | 
     cut = qty - left
     _lower_stock(uow, item, cut, cut_by_variant)
     uow.session.flush()
-    members = [_settled(uow, campaign, item, variant, member_id, n, by) for member_id, n in reversed(cut_of.items())]
+    moneyed = _with_money(uow, set(cut_of))
+    members = [_settled(uow, campaign, item, variant, member_id, n, by, has_money=member_id in moneyed)
+               for member_id, n in reversed(cut_of.items())]
     return Shortage(campaign, item, variant, qty, cut, tuple(members))
 
 
@@ -136,20 +138,35 @@ def _lower_stock(uow: UnitOfWork, item: Item, cut: int, by_variant: dict[str | N
     uow.session.add(item)
 
 
+def _with_money(uow: UnitOfWork, member_ids: set[int]) -> set[int]:
+    """Return the members with matched deposits or credit entries (the others have no money to settle)."""
+    if not member_ids:
+        return set()
+    paid = uow.session.exec(select(BankTransaction.matched_member_id).where(
+        col(BankTransaction.matched_member_id).in_(member_ids), BankTransaction.status == "matched")).all()
+    credited = uow.session.exec(select(CreditEntry.member_id).where(col(CreditEntry.member_id).in_(member_ids))).all()
+    return {m for m in (*paid, *credited) if m is not None}
+
+
 def _settled(uow: UnitOfWork, campaign: Campaign, item: Item, variant: str | None, member_id: int, cut: int,
-             by: str) -> MemberCut:
-    """Settle one member's money after the cut and describe where they stand in this campaign."""
+             by: str, *, has_money: bool) -> MemberCut:
+    """Settle one member's money after the cut and describe where they stand in this campaign.
+
+    A member without deposits or credit has nothing to settle: their new due is all still to pay.
+    """
     member = uow.session.get(Member, member_id)
     assert member is not None
+    states = order_views.member_state(uow, campaign, member_id)
+    mine = [s for s in states if s.item.id == item.id and (variant is None or s.variant == variant)]
+    kept, waiting = sum(s.confirmed for s in mine), sum(s.waitlisted for s in mine)
+    if not has_money:
+        due = order_views.amount_due(states)
+        return MemberCut(member, cut, kept, waiting, due=due, to_pay=due, to_credit=0, credit_balance=0)
     done = settlement.settle(uow, member, cause="shortage", by=by)
-    states = [s for s in order_views.member_state(uow, campaign, member_id)
-              if s.item.id == item.id and (variant is None or s.variant == variant)]
     account = payments.account(uow, member, campaign_id=campaign.id)
-    due = sum(line.due for line in account.lines)
     remaining = sum(max(0, line.to_pay - line.paid) for line in account.lines)
-    return MemberCut(member, cut, kept=sum(s.confirmed for s in states), waitlisted=sum(s.waitlisted for s in states),
-                     due=due, to_pay=remaining, to_credit=done.to_credit + done.released,
-                     credit_balance=account.credit_balance)
+    return MemberCut(member, cut, kept, waiting, due=sum(line.due for line in account.lines), to_pay=remaining,
+                     to_credit=done.to_credit + done.released, credit_balance=account.credit_balance)
 
 
 @dataclass(frozen=True)
