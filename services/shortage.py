@@ -83,7 +83,8 @@ def register(uow: UnitOfWork, *, campaign: Campaign, item: Item, variant: str | 
     if campaign.status == "cancelled":
         raise DomainError(f"第{campaign.id}團已撤團，不用登記缺貨。")
     if campaign.status == "open" and (campaign.deadline is None or at <= campaign.deadline):
-        raise DomainError(f"第{campaign.id}團還在收單，數量還會變動。請先「/截單 {campaign.id}」，再登記缺貨。")
+        raise DomainError(f"第{campaign.id}團還在收單，數量還會變動：請先「/截單 {campaign.id}」再登記缺貨。"
+                          "要登記別團的缺貨，請在品項前加團號，例如「/缺貨 第3團 C 5」。")
     if message_id is not None and applied(uow, message_id):
         return Shortage(campaign, item, variant, qty, 0, (), repeated=True)
     cut_of: dict[int, int] = defaultdict(int)

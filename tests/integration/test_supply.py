@@ -321,3 +321,15 @@ def test_a_paid_member_cut_to_nothing_gets_everything_back_as_credit(webhook: We
     assert [(cause, amount) for cause, amount, _ in credit_of(uow, MEI)] == [("shortage", 360)]
     say(webhook, "我的購物金", 1, at(3, 11), group=False)
     assert "$360" in replies(messenger)[-1].text and "缺貨退款 +$360" in replies(messenger)[-1].text
+
+
+def test_with_an_open_and_a_closed_campaign_the_number_picks_the_closed_one(
+    webhook: Webhook, messenger: FakeMessenger, ordered: None, uow: UnitOfWork,
+) -> None:
+    say(webhook, POST.replace("水餃蛋捲團", "第二波"), HOST_ID, at(3, 12))
+    say(webhook, "/缺貨 C 1", HOST_ID, at(3, 13))
+    assert "第2團還在收單" in replies(messenger)[-1].text and "/缺貨 第3團 C 5" in replies(messenger)[-1].text
+    say(webhook, "/缺貨 第1團 C 1", HOST_ID, at(3, 14))
+    assert "第1團【水餃蛋捲團】" in replies(messenger)[-1].text and changes(uow) == 1
+    say(webhook, "/叫貨 1", HOST_ID, at(3, 15))
+    assert "C 手工蛋捲 5 盒" in replies(messenger)[0].text
