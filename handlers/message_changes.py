@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.commands import ordering
+from handlers.commands import ordering, supply
 from handlers.context import EventContext
 
 # What follows a withdrawn message (context, message id) and an edited one (context, message id, new text).
-UNSEND_HANDLERS: tuple[Callable[[EventContext, str], None], ...] = (ordering.withdraw_unsent,)
-EDIT_HANDLERS: tuple[Callable[[EventContext, str, str], None], ...] = (ordering.follow_edit,)
+# A withdrawn or edited /缺貨 gives its cuts back first, so the order book finds nothing left of it to undo.
+UNSEND_HANDLERS: tuple[Callable[[EventContext, str], None], ...] = (supply.withdraw_unsent, ordering.withdraw_unsent)
+EDIT_HANDLERS: tuple[Callable[[EventContext, str, str], None], ...] = (supply.follow_edit, ordering.follow_edit)
 
 
 def handle_unsend(ctx: EventContext) -> None:

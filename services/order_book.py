@@ -289,7 +289,7 @@ def campaign_of_message(uow: UnitOfWork, message_id: str) -> Campaign | None:
         select(Campaign)
         .join(OrderLine, col(OrderLine.campaign_id) == col(Campaign.id))
         .join(OrderChange, col(OrderChange.line_id) == col(OrderLine.id))
-        .where(OrderChange.source_message_id == message_id)
+        .where(OrderChange.source_message_id == message_id, OrderChange.action != "shortage")  # /缺貨: a command
     )
     return uow.session.exec(asked).first() or uow.session.exec(changed).first()
 

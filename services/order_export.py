@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from models import Campaign, Group, Item, Member, OrderChange, OrderLine
-from services import pricing, variants
+from services import pricing, supplier_order, variants
 from services.campaigns import items_of
 from services.directory import label
 from services.tabular import to_csv, to_json, to_xlsx
@@ -122,9 +122,10 @@ def export_orders(uow: UnitOfWork, fmt: str, *, campaign_id: int | None = None, 
     stmt = select(Campaign).order_by(col(Campaign.id))
     if campaign_id is not None:
         stmt = stmt.where(Campaign.id == campaign_id)
-    for campaign in uow.session.exec(stmt).all():
-        if campaign.status != "cancelled":
-            sheets[f"第{campaign.id}團 {campaign.title}"] = shipping_sheet(uow, campaign, rows)
+    live = [campaign for campaign in uow.session.exec(stmt).all() if campaign.status != "cancelled"]
+    for campaign in live:
+        sheets[f"第{campaign.id}團 {campaign.title}"] = shipping_sheet(uow, campaign, rows)
+    sheets["叫貨單"] = supplier_order.sheet(uow, live)
     sheets["明細"] = (COLUMNS, [[r[c] for c in COLUMNS] for r in rows])
     return to_xlsx(sheets)
 

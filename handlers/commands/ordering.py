@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from handlers import order_messages as say
-from handlers.commands import keyword
+from handlers.commands import keyword, split_command
 from handlers.context import Confirmation, EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
@@ -240,7 +240,8 @@ def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
     """A member edited a comment: undo what the old text did, then read the new text."""
     campaign = order_book.campaign_of_message(ctx.uow, edited_id)
     if campaign is None:
-        take_order(ctx, text)
+        if split_command(text) is None:  # a command is never an order (handlers.text runs commands first)
+            take_order(ctx, text)
         return
     if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
         reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
