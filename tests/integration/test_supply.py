@@ -187,6 +187,9 @@ def test_shortage_cuts_the_last_confirmed_orders_and_turns_paid_money_into_credi
     text = replies(messenger)[-1].text
     assert "（確認的訂單只有 1 包，已全部扣除）" in text and "{m0} B 韭菜水餃 ×1 → ×0（扣 1 包）｜應付 $400" in text
 
+    say(webhook, "/統計", HOST_ID, at(4, 11, 30))
+    assert "C 手工蛋捲：2，剩 0，候補 2，缺貨已扣 4" in replies(messenger)[-1].text  # the host sees the cut there too
+
     say(webhook, "/叫貨", HOST_ID, at(4, 12))
     order, notes = replies(messenger)
     assert order.text.splitlines()[1:] == ["A 高麗菜水餃（原味） 2 包", "A 高麗菜水餃（辣味） 2 包", "C 手工蛋捲 2 盒",
