@@ -195,9 +195,10 @@ def test_pushes_go_once_a_day_across_ticks_and_a_restart(webhook: Webhook, messe
     assert len(dunning_pushes(messenger)) == 4 and pending(uow) == 0
     keys = [key for _, _, key in dunning_pushes(messenger)]
     assert len(set(keys)) == 4
-    with UnitOfWork(engine_of(settings)) as fresh:
-        rows = fresh.session.exec(select(ReminderSent).where(ReminderSent.kind == "dunning")).all()
-        assert sorted((r.status, r.dedupe_key.split(":")[2]) for r in rows) == [("sent", "sent")] * 4
+    uow.session.expire_all()
+    rows = uow.session.exec(select(ReminderSent).where(ReminderSent.kind == "dunning")).all()
+    assert sorted((r.status, r.dedupe_key.split(":")[2]) for r in rows) == [("sent", "sent")] * 4
+    uow.rollback()
 
 
 class Flaky:
@@ -212,12 +213,6 @@ class Flaky:
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self.real, name)
-
-
-def engine_of(settings: Settings):  # type: ignore[no-untyped-def]
-    from infra.db import make_engine
-
-    return make_engine(settings.database_url)
 
 
 def pending(uow: UnitOfWork) -> int:
