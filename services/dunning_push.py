@@ -76,7 +76,7 @@ def send_due(engine: Engine, settings: Settings, messenger: Messenger, now: date
     if rs.quiet_at(now, settings.tz):
         report.quiet = True
         return report.summary()
-    ready = [row_id for row_id in waiting if _still_due(engine, row_id, now, report)]
+    ready = [(row_id, text) for row_id in waiting if (text := _still_due(engine, row_id, now, report))]
     try:
         quota = messenger.quota()
     except LineError as exc:
@@ -87,8 +87,8 @@ def send_due(engine: Engine, settings: Settings, messenger: Messenger, now: date
         room = max(0, room - len(hosts))
         report.deferred = len(ready) - room
         ready = ready[:room]
-    for row_id in ready:
-        if not _send(engine, messenger, row_id, now, settings, report):
+    for row_id, text in ready:
+        if not _send(engine, messenger, row_id, text, now, settings, report):
             break
     if report.deferred:
         report.hosts_told = _tell_hosts(engine, messenger, hosts, report.deferred, now, settings)
@@ -102,31 +102,32 @@ def _room(budget: int | None, used: int, remaining: int | None) -> int | None:
     return min(limits) if limits else None
 
 
-def _still_due(engine: Engine, row_id: int, now: datetime, report: DunningReport) -> bool:
-    """Skip a queued row whose member paid, unfriended or opted out meanwhile, or that waited too long."""
+def _still_due(engine: Engine, row_id: int, now: datetime, report: DunningReport) -> str | None:
+    """Return the push a queued row is to send now; skip it (None) when its member paid, unfriended or opted out
+    meanwhile, or when it waited too long."""
     with UnitOfWork(engine) as uow:
         row = uow.session.get(ReminderSent, row_id)
         if row is None or row.status != dunning.QUEUED:
-            return False
+            return None
         member = uow.session.get(Member, row.member_id)
         detail = reminders.detail_of(row)
-        why = None
+        why, acc = None, None
         if member is None or not member.is_friend or member.reminders_opt_out:
             why = "no longer a friend or opted out"
         elif now - row.created_at > dunning.KEEP_QUEUED:
             why = "waited too long to be sent"
-        elif dunning.still_owes(uow, member, detail.get("campaign_id")) is None:
+        elif (acc := dunning.still_owes(uow, member, detail.get("campaign_id"))) is None:
             why = "paid meanwhile"
-        if why is None:
-            return True
-        _mark(row, "skipped", why)
+        if why is None and acc is not None:
+            return push_text(uow, acc, detail.get("campaign_id"))
+        _mark(row, "skipped", why or "")
         uow.session.add(row)
         uow.commit()
         report.skipped += 1
-        return False
+        return None
 
 
-def _send(engine: Engine, messenger: Messenger, row_id: int, now: datetime, settings: Settings,
+def _send(engine: Engine, messenger: Messenger, row_id: int, text: str, now: datetime, settings: Settings,
           report: DunningReport) -> bool:
     """Record the push under the day's key, commit, push, mark; False when LINE's quota ran out."""
     today = now.astimezone(settings.tz).date()
@@ -136,16 +137,13 @@ def _send(engine: Engine, messenger: Messenger, row_id: int, now: datetime, sett
         if row is None or member is None or row.status != dunning.QUEUED:
             return True
         detail = reminders.detail_of(row)
-        acc = dunning.still_owes(uow, member, detail.get("campaign_id"))
-        if acc is None:
-            return True
         assert member.id is not None
         row.dedupe_key = dunning.sent_key(member.id, today)
         row.status = "pending"
         queued_at = row.created_at.isoformat()
         row.created_at = now  # the retry key's 24 h (services.reminders resends pending rows) count from here
         row.detail = json.dumps({**detail, "queued_at": queued_at, "quick": [],
-                                 "text": push_text(uow, acc, detail.get("campaign_id"))}, ensure_ascii=False)
+                                 "text": text}, ensure_ascii=False)
         uow.session.add(row)
         try:
             uow.commit()
