@@ -31,7 +31,7 @@ from handlers.context import Confirmation, EventContext, Outgoing
 from infra.db import UnitOfWork
 from infra.messages import Message, Text
 from models import Campaign, Member, OwedConfirmation
-from services import order_views, survey
+from services import blocklist, order_views, survey
 
 log = logging.getLogger(__name__)
 FOLD_AT = 4  # this many members confirmed in one chat's batch get one folded reply instead of a reply each
@@ -101,6 +101,9 @@ def _single(uow: UnitOfWork, c: Confirmation) -> Text | None:
     text = say.member_order(campaign, states).text
     if c.note:
         text += "\n" + c.note
+    warning = blocklist.host_warning(uow, campaign, c.member_id) if states else None
+    if warning:
+        text += "\n" + warning
     member = uow.session.get(Member, c.member_id)
     invite = survey.invite_text(uow, member) if member is not None and states else None
     if invite:
@@ -173,7 +176,9 @@ def _chunks(uow: UnitOfWork, owed: list[_Owed]) -> Iterable[tuple[Text, list[int
             continue
         states = order_views.member_state(uow, campaign, o.member_id, with_placed=True)
         items = "、".join(say.state_line(s) for s in states) or "已全部取消"
-        lines.append((o.user_id, f"第{campaign.id}團：{items}｜{say.money(order_views.amount_due(states))}", o.rows))
+        warning = blocklist.host_warning(uow, campaign, o.member_id) if states else None
+        line = f"第{campaign.id}團：{items}｜{say.money(order_views.amount_due(states))}" + (warning or "")
+        lines.append((o.user_id, line, o.rows))
     for start in range(0, len(lines), PER_MESSAGE):
         chunk = lines[start : start + PER_MESSAGE]
         mentions = {f"m{n}": user for n, (user, _, _) in enumerate(chunk)}

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from infra.db import UnitOfWork
 from models import Campaign, Member, OrderRequest
 from parsers.comment import CommentResult, Intent
-from services import campaigns, directory, order_book, order_requests
+from services import blocklist, campaigns, directory, order_book, order_requests
 from services.errors import CampaignClosed
 from services.order_book import Promotion
 
@@ -53,9 +53,11 @@ def take(uow: UnitOfWork, *, campaign_id: int, user_id: str, result: CommentResu
     """Apply a read comment to a campaign, in one transaction with the campaign row locked (no overselling).
 
     A comment the reader is unsure of comes back as ``ask`` (a large quantity is applied once the member
-    confirmed it); a campaign past its cutoff at ``sent_at`` raises Closed.
+    confirmed it); a campaign past its cutoff at ``sent_at`` raises Closed, a member the host blocked in the
+    campaign's group raises ``blocklist.Blocked`` (nothing changes).
     """
     campaign = open_campaign(uow, campaign_id, sent_at)
+    blocklist.refuse_blocked(uow, campaign, user_id)
     if result.status == "ask" and not (result.reason == "large_qty" and large_confirmed):
         return Outcome("ask", campaign)
     member = directory.ensure_member(uow, user_id)

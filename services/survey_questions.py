@@ -62,6 +62,9 @@ QUESTIONS: tuple[Question, ...] = (
     ),
 )
 BY_KEY = {q.key: q for q in QUESTIONS}
+# Frozen meals a week as a number, the midpoint of each answer: "1" (1 or fewer) → 1, "3-4" → 3.5; the open-ended
+# "5+" counts as its lower bound, 5 (a household eating more is rare, and a higher guess would overstate it).
+MEALS_MIDPOINT: dict[str, float] = {"1": 1, "2": 2, "3-4": 3.5, "5+": 5}
 FREEZER_LABELS = {"small": "小", "medium": "中", "large": "大"}
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "兩": 2, "两": 2, "二": 2, "貳": 2, "三": 3, "參": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}

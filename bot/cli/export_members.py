@@ -1,4 +1,9 @@
-"""``groupbuy export members``: one row per member with survey answers, tags, spend and segment."""
+"""``groupbuy export members``: one row per member with survey answers, tags, spend and segment.
+
+``meals_per_week`` is a number (the answer's midpoint, ``services.survey_questions.MEALS_MIDPOINT``) and
+``meals_label`` the answer it came from ("1" | "2" | "3-4" | "5+"); ``no_shows`` counts campaigns not picked up
+in every group, ``blocked`` is True when any group blocked the member.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,15 @@ from bot.cli.export import format_option, write_output
 from bot.cli.uow import cli_uow
 from infra.db import UnitOfWork
 from models import Member
-from services import points, profiles, settlement, tabular, tags
+from services import blocklist, points, profiles, settlement, tabular, tags
+from services.no_show_counts import no_show_totals
 from services.purchases import TAIPEI
+from services.survey_questions import MEALS_MIDPOINT
 
 COLUMNS = (
-    "user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "orders", "spent",
-    "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend", "credit", "points",
+    "user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "meals_label", "orders",
+    "spent", "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend", "credit", "points",
+    "no_shows", "blocked",
 )
 
 
@@ -26,6 +34,8 @@ def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[st
     everyone = profiles.build_profiles(uow, now=now)
     credit = settlement.credit_balances(uow)  # NT$ of 購物金 left after every due
     points_of = points.balances(uow)
+    no_shows = no_show_totals(uow)  # campaigns not picked up, over every group
+    blocked = blocklist.blocked_ids(uow)  # blocked in any group
     rows = []
     for member in uow.session.exec(select(Member).order_by(col(Member.id))).all():
         assert member.id is not None
@@ -36,7 +46,8 @@ def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[st
             "tags": tags.tags_of(uow, member.id),
             "household_size": member.household_size,
             "freezer_size": member.freezer_size,
-            "meals_per_week": member.meals_per_week,
+            "meals_per_week": meals_number(member.meals_per_week),
+            "meals_label": member.meals_per_week,
             "orders": p.orders,
             "spent": p.spent,
             "last_order_at": p.last_order_at,
@@ -46,8 +57,16 @@ def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[st
             "is_friend": member.is_friend,
             "credit": credit.get(member.id, 0),
             "points": points_of.get(member.id, 0),
+            "no_shows": no_shows.get(member.id, 0),
+            "blocked": member.id in blocked,
         })
     return rows
+
+
+def meals_number(label: str | None) -> int | float | None:
+    """Return the survey's meals-a-week answer as a number (its midpoint: "3-4" → 3.5, "5+" → 5), None if unknown."""
+    value = MEALS_MIDPOINT.get(label or "")
+    return None if value is None else int(value) if float(value).is_integer() else value
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> bytes:

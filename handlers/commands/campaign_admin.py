@@ -6,11 +6,12 @@ import logging
 from types import ModuleType
 
 from handlers import order_messages as say
-from handlers.commands import command, loyalty
+from handlers.commands import blocklist, command, dunning, loyalty
 from handlers.context import EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Member
 from parsers.announcement import AnnouncementError, parse_announcement
+from services import blocklist as blocks
 from services import campaigns, directory, nps, order_views
 from services.download_links import orders_link
 from services.errors import DomainError
@@ -23,7 +24,7 @@ OPEN_EXAMPLE = (
 REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
 # The other /設定 sections, each a module with SETTING_KEYS, SETTING_USAGE, change_setting(ctx, group, key,
 # value) -> error text or None, and settings_lines(ctx, group) -> lines for the overview.
-SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty,)
+SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist)
 
 
 def group_or_refuse(ctx: EventContext) -> Group | None:
@@ -142,9 +143,12 @@ def show_roster(ctx: EventContext, args: str) -> None:
         ctx.reply(Text(f"第{campaign.id}團【{campaign.title}】還沒有人下單。"))
         return
     lines = [f"📋 第{campaign.id}團【{campaign.title}】名單（{len(book)} 人）"]
+    flagged = blocks.flagged(ctx.uow, campaign.group_id)
     for n, (member_id, states) in enumerate(book.items(), start=1):
         member = ctx.uow.session.get(Member, member_id)
         name = directory.label(member) if member else "?"
+        if member_id in flagged:
+            name += f" ⚠️未取貨{flagged[member_id]}次"
         items = "、".join(say.state_line(s) for s in states)
         lines.append(f"{n}. {name}：{items}｜{say.money(order_views.amount_due(states))}")
     ctx.reply(Text("\n".join(lines)))

@@ -14,7 +14,7 @@ from handlers.context import Confirmation, EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
-from services import campaigns, directory, order_book, order_intake, order_views, variants
+from services import blocklist, campaigns, directory, order_book, order_intake, order_views, variants
 from services.order_book import Promotion
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,10 @@ def handle_reading(ctx: EventContext, reading: Reading, body: str, *, confirmed_
         )
     except order_intake.Closed as exc:
         reply_quoting(ctx, say.closed(exc.campaign, ctx.settings.tz))
+        return
+    except blocklist.Blocked as exc:
+        if exc.first:  # one polite reply a campaign, not one per comment
+            reply_quoting(ctx, Text(str(exc)))
         return
     if outcome.kind == "ask":
         ask(ctx, reading, body)
@@ -245,6 +249,12 @@ def follow_edit(ctx: EventContext, edited_id: str, text: str) -> None:
         return
     if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
         reply_quoting(ctx, say.closed(campaign, ctx.settings.tz))
+        return
+    try:  # a blocked member's edit changes nothing either (not even what the old text ordered)
+        blocklist.refuse_blocked(ctx.uow, campaign, ctx.user_id or "")
+    except blocklist.Blocked as exc:
+        if exc.first:
+            reply_quoting(ctx, Text(str(exc)))
         return
     reverted, member_id, promotions = order_book.revert_message(ctx.uow, edited_id)
     if not take_order(ctx, text) and reverted is not None and member_id is not None:

@@ -14,7 +14,7 @@ from handlers.postback import postback
 from infra.messages import QuickReply, Text
 from models import Campaign, Member, OrderChange, ReminderSent
 from parsers.comment import Intent
-from services import campaigns, directory, nps, order_book, order_views, reminder_settings, reminders
+from services import blocklist, campaigns, directory, nps, order_book, order_views, reminder_settings, reminders
 from services.errors import DomainError
 
 KIND_LABEL = {"refill": "補貨提醒", "tip": "使用小撇步", "winback": "好久不見", "vip": "熟客歡迎", "nps": "推薦分數"}
@@ -105,6 +105,11 @@ def order_bundle(ctx: EventContext, member: Member, row: ReminderSent) -> None:
     campaigns.close_if_past_deadline(ctx.uow, campaign, ctx.sent_at)
     if not campaigns.accepts_orders_at(campaign, ctx.sent_at):
         ctx.reply(say.closed(campaign, ctx.settings.tz))
+        return
+    try:  # a member blocked in the campaign's group cannot order there from 1:1 either
+        blocklist.refuse_blocked(ctx.uow, campaign, member.line_user_id)
+    except blocklist.Blocked as exc:
+        ctx.reply(Text(str(exc)))
         return
     if _applied(ctx, row):
         ctx.reply(Text(f"這份已經幫你登記在第{campaign.id}團了 😊 輸入「我的訂單」可以查看。"))

@@ -179,8 +179,9 @@ def test_export_members_in_three_formats(
     uow.rollback()
     monkeypatch.setenv("DATABASE_URL", database_url)
     runner = CliRunner()
-    columns = ["user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "orders",
-               "spent", "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend", "credit", "points"]
+    columns = ["user_id", "display_name", "tags", "household_size", "freezer_size", "meals_per_week", "meals_label",
+               "orders", "spent", "last_order_at", "next_refill_at", "segment", "reminders_opt_out", "is_friend",
+               "credit", "points", "no_shows", "blocked"]
     result = runner.invoke(cli, ["export", "members", "--format", "json", "--now", "2026-11-20T12:00"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -190,6 +191,8 @@ def test_export_members_in_three_formats(
     assert {n: by_user[member_id(n)]["spent"] for n in NAMES} == EXPECTED_SPENT
     assert by_user[member_id(1)]["last_order_at"].startswith("2026-11-10")
     assert by_user[member_id(10)]["freezer_size"] == "small"
+    assert (by_user[member_id(10)]["meals_per_week"], by_user[member_id(10)]["meals_label"]) == (1, "1")
+    assert (by_user[member_id(10)]["no_shows"], by_user[member_id(10)]["blocked"]) == (0, False)
 
     result = runner.invoke(cli, ["export", "members", "--format", "csv", "--now", "2026-11-20"])
     parsed = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
@@ -204,4 +207,4 @@ def test_export_members_in_three_formats(
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == columns and len(values) == 11
     wang = next(v for v in values if v[1] == "王媽媽")
-    assert (wang[6], wang[7], wang[10]) == (7, 1260, "vip")
+    assert (wang[7], wang[8], wang[11]) == (7, 1260, "vip")
