@@ -166,8 +166,8 @@ def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz
         sales += amount
         stock = f"，剩 {r.remaining}" if r.remaining is not None else ""
         wait = f"，候補 {r.waitlisted}" if r.waitlisted else ""
-        short = f"，缺貨已扣 {r.item.shortage}" if r.item.shortage else ""
-        lines.append(f"{r.item.code} {r.item.name}：{r.confirmed}{stock}{wait}{short}（{money(amount)}）")
+        cut = f"，缺貨已扣 {r.item.shortage}" if r.item.shortage else ""
+        lines.append(f"{r.item.code} {r.item.name}：{r.confirmed}{stock}{wait}{cut}（{money(amount)}）")
         limits = variants.limits_of(r.item)
         for name, confirmed, waiting in r.variants:
             left = f"，剩 {max(0, limits[name] - confirmed)}" if name in limits else ""
