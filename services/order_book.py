@@ -220,13 +220,13 @@ def _apply(
                                             source_message_id=message_id))
                 book.add(line)
             elif delta < 0:
-                _reduce(uow, slot, -delta, action=intent.action, message_id=message_id)
+                reduce_lines(uow, slot, -delta, action=intent.action, message_id=message_id)
             if delta:
                 touched.add(item.id)
     return touched
 
 
-def _reduce(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action: str, message_id: str | None) -> None:
+def reduce_lines(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action: str, message_id: str | None) -> None:
     """Take ``amount`` off a member's lines, newest first (the oldest keep their place in line)."""
     for line in reversed(lines):
         if amount <= 0:

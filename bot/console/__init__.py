@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from services import console_auth
 
 csrf = CSRFProtect()
-BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_members")
+BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_members", "console_orders")
 
 
 def init_console(app: Flask, rt: Runtime) -> None:
@@ -25,6 +25,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     from bot.console.auth import bp as auth
     from bot.console.auth import refused, require_session, security_headers
     from bot.console.members import bp as members
+    from bot.console.orders import bp as orders
     from bot.console.pages import bp as pages
     from bot.console.payments import bp as payments
 
@@ -45,6 +46,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(pages)
     app.register_blueprint(payments)
     app.register_blueprint(members)
+    app.register_blueprint(orders)
 
     @app.before_request
     def guard() -> ResponseReturnValue | None:

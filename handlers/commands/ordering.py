@@ -11,6 +11,7 @@ from datetime import timedelta
 from handlers import order_messages as say
 from handlers.commands import keyword, split_command
 from handlers.context import Confirmation, EventContext
+from infra.db import UnitOfWork
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Item, Member
 from parsers.comment import CommentResult, Intent, parse_comment
@@ -191,24 +192,31 @@ def confirm(ctx: EventContext, campaign: Campaign, member_id: int, *, changed: b
 
 def announce_promotions(ctx: EventContext, campaign: Campaign, promotions: Sequence[Promotion]) -> None:
     """Tell waitlisted members they got the item: reply when a token is at hand, else one push."""
-    if not promotions:
+    text = promotions_text(ctx.uow, campaign, promotions)
+    if text is None:
         return
-    mentions: dict[str, str] = {}
-    lines = []
-    for n, p in enumerate(promotions[:20]):
-        member = ctx.uow.session.get(Member, p.member_id)
-        if member is None:
-            continue
-        key = f"p{n}"
-        mentions[key] = member.line_user_id
-        lines.append(f"{{{key}}} {p.item.code} {p.item.name} ×{p.qty}")
-    text = Text(f"🎉 候補遞補成功！第{campaign.id}團【{campaign.title}】\n" + "\n".join(lines), mentions=mentions)
     if ctx.reply_token:
         ctx.reply(text)
         return
     group = ctx.uow.session.get(Group, campaign.group_id)
     if group is not None and group.allow_push:
         ctx.push(group.line_group_id, text)
+
+
+def promotions_text(uow: UnitOfWork, campaign: Campaign, promotions: Sequence[Promotion]) -> Text | None:
+    """Return the message naming the waitlisted members who got the item (None when nobody did)."""
+    mentions: dict[str, str] = {}
+    lines = []
+    for n, p in enumerate(promotions[:20]):
+        member = uow.session.get(Member, p.member_id)
+        if member is None:
+            continue
+        key = f"p{n}"
+        mentions[key] = member.line_user_id
+        lines.append(f"{{{key}}} {p.item.code} {p.item.name} ×{p.qty}")
+    if not lines:
+        return None
+    return Text(f"🎉 候補遞補成功！第{campaign.id}團【{campaign.title}】\n" + "\n".join(lines), mentions=mentions)
 
 
 def reply_quoting(ctx: EventContext, message: Text) -> None:

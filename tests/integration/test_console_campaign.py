@@ -13,9 +13,11 @@ import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
 
 from infra.config import Settings
 from infra.db import UnitOfWork
+from models import OrderChange
 from services.order_export import order_rows
 from tests.conftest import Webhook
 from tests.factories.campaigns import TPE, at
@@ -99,3 +101,39 @@ def test_the_list_and_a_missing_campaign(signed_in: FlaskClient) -> None:
     html = signed_in.get("/console/campaigns").get_data(as_text=True)
     assert "第1團【水餃湯品團】" in html and "3 人" in html
     assert signed_in.get("/console/campaigns/99").status_code == 404
+
+
+def edit_form(html: str, member: str, code: str) -> dict[str, str]:
+    """Return the fields of the edit form of ``member``'s line of item ``code``."""
+    block = re.search(rf'<article class="member" data-member="{member}">(.*?)</article>', html, re.S)
+    assert block, member
+    for form in re.findall(r'<form method="post" action="[^"]+/edit" class="edit">(.*?)</form>', block.group(1), re.S):
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+        if f"{code} 數量" in form:
+            return fields
+    raise AssertionError(f"no edit form for {member} {code}")
+
+
+def test_a_host_edit_changes_the_chat_and_the_export_and_tells_the_member(
+    signed_in: FlaskClient, webhook: Webhook, messenger: FakeMessenger, uow: UnitOfWork,
+) -> None:
+    html = signed_in.get("/console/campaigns/1").get_data(as_text=True)
+    form = edit_form(html, "阿明", "B")
+    pushes = len(messenger.pushes)
+    done = signed_in.post("/console/campaigns/1/edit", data={**form, "qty": "0"}, follow_redirects=True)
+    assert "從 1 改成 0" in done.get_data(as_text=True)
+    # 阿明's B freed one: 小華, first on the waitlist, gets it; 阿明 is told with the confirmation a comment gets.
+    told, promoted = messenger.pushes[pushes:]
+    assert told[0] == promoted[0] and told[0].startswith("C")  # both to the group
+    assert "團主幫你修改了訂單" in told[1][0].text and told[1][0].mentions == {"m": "U" + f"{1:032d}"}  # type: ignore[union-attr]
+    assert "候補遞補成功" in promoted[1][0].text  # type: ignore[union-attr]
+    rows = {(r["user_id"][-1], r["item_code"], r["status"]): r["qty"] for r in order_rows(uow)}
+    uow.rollback()
+    assert ("1", "B", "confirmed") not in rows and rows[("2", "B", "confirmed")] == 2
+    say(webhook, "/統計", HOST_ID, at(2, 9))
+    assert "B 玉米濃湯：2，剩 0，候補 1" in last_reply(messenger).text
+    changes = uow.session.exec(select(OrderChange).where(OrderChange.action == "host")).all()
+    assert [(c.delta, c.source_message_id) for c in changes] == [(-1, f"host:{HOST_ID}")]  # who changed it
+    uow.rollback()
+    forged = {k: v for k, v in form.items() if k != "csrf_token"}
+    assert signed_in.post("/console/campaigns/1/edit", data={**forged, "qty": "5"}).status_code == 400  # no CSRF
