@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -70,25 +70,29 @@ def record(uow: UnitOfWork, campaign_id: int, now: datetime) -> list[Missed]:
     campaign = campaigns.lock(uow, campaign_id)
     if campaign.pickup_deadline is None or campaign.pickup_deadline >= now or campaign.status == "cancelled":
         return []
-    lines = uow.session.exec(select(OrderLine).where(
-        OrderLine.campaign_id == campaign_id, OrderLine.pickup_status == "pending", OrderLine.confirmed_qty > 0,
-    ).order_by(col(OrderLine.sent_at), col(OrderLine.id))).all()
+    pending = (col(OrderLine.campaign_id) == campaign_id, col(OrderLine.pickup_status) == "pending",
+               col(OrderLine.confirmed_qty) > 0)
+    rows = uow.session.exec(select(OrderLine.member_id, OrderLine.item_id, OrderLine.guest_name,
+                                   OrderLine.confirmed_qty).where(*pending)).all()
     items = {it.id: it for it in campaigns.items_of(uow, campaign_id)}
     per_person: dict[int, dict[tuple[int, str | None], int]] = defaultdict(lambda: defaultdict(int))
-    for line in lines:
-        per_person[line.member_id][(line.item_id, line.guest_name)] += line.confirmed_qty
-        line.pickup_status = "no_show"
-        uow.session.add(line)
+    for member_id, item_id, guest, qty in rows:
+        per_person[member_id][(item_id, guest)] += qty
+    if not rows:
+        return []
+    uow.session.execute(update(OrderLine).where(*pending).values(pickup_status="no_show"))  # one statement
     known = set(uow.session.exec(select(NoShow.member_id).where(NoShow.campaign_id == campaign_id)).all())
     missed = []
     for member_id, held in per_person.items():
-        qty = sum(held.values())
-        amount = sum(pricing.amount(items[item_id], n) for (item_id, _guest), n in held.items() if item_id in items)
         if member_id in known:  # picked late once, then the tick was undone: already on record
             continue
-        uow.session.add(NoShow(member_id=member_id, campaign_id=campaign_id, group_id=campaign.group_id, qty=qty,
-                               amount=amount, created_at=now))
-        missed.append(Missed(member_id, qty, amount))
+        amount = sum(pricing.amount(items[item_id], n) for (item_id, _guest), n in held.items() if item_id in items)
+        missed.append(Missed(member_id, sum(held.values()), amount))
+    if missed:
+        uow.session.connection().execute(insert(NoShow), [  # Core executemany, not one ORM object per member
+            {"member_id": m.member_id, "campaign_id": campaign_id, "group_id": campaign.group_id, "qty": m.qty,
+             "amount": m.amount, "created_at": now} for m in missed
+        ])
     uow.session.flush()
     return missed
 
