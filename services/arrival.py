@@ -38,7 +38,6 @@ class Arrival:
     campaign: Campaign
     updated: bool
     buyers: tuple[Buyer, ...]
-    default_deadline: bool = False  # the deadline came from /設定 取貨期限, not from the host's text
 
 
 def pick(uow: UnitOfWork, group_id: int, arg: str) -> Campaign:
@@ -80,14 +79,12 @@ def announce(uow: UnitOfWork, campaign: Campaign, pickup: Pickup, *, at: datetim
     if pickup.time_text is not None:
         campaign.pickup_time = pickup.time_text
         campaign.pickup_date = pickup.pickup_date
-    from_setting = False
     if pickup.deadline is not None:
         campaign.pickup_deadline = pickup.deadline
     elif campaign.pickup_deadline is None and (days := pickup_days(uow, campaign.group_id)) is not None:
         campaign.pickup_deadline = default_deadline(at, campaign.pickup_date, days)
-        from_setting = True
     uow.session.add(campaign)
-    return Arrival(campaign, updated, tuple(buyers(uow, campaign)), from_setting)
+    return Arrival(campaign, updated, tuple(buyers(uow, campaign)))
 
 
 def buyers(uow: UnitOfWork, campaign: Campaign) -> list[Buyer]:
