@@ -82,11 +82,15 @@ def record(uow: UnitOfWork, campaign_id: int, now: datetime) -> list[Missed]:
         return []
     uow.session.execute(update(OrderLine).where(*pending).values(pickup_status="no_show"))  # one statement
     known = set(uow.session.exec(select(NoShow.member_id).where(NoShow.campaign_id == campaign_id)).all())
+    cost: dict[tuple[int, int], int] = {}  # (item, qty) -> NT$: most buyers take the same few quantities
     missed = []
     for member_id, held in per_person.items():
         if member_id in known:  # picked late once, then the tick was undone: already on record
             continue
-        amount = sum(pricing.amount(items[item_id], n) for (item_id, _guest), n in held.items() if item_id in items)
+        for (item_id, _guest), n in held.items():
+            if (item_id, n) not in cost and item_id in items:
+                cost[(item_id, n)] = pricing.amount(items[item_id], n)
+        amount = sum(cost.get((item_id, n), 0) for (item_id, _guest), n in held.items())
         missed.append(Missed(member_id, sum(held.values()), amount))
     if missed:
         uow.session.connection().execute(insert(NoShow), [  # Core executemany, not one ORM object per member
