@@ -19,7 +19,7 @@ Key = tuple[int, int, str | None, str | None]  # an export row's member, item, v
 
 COLUMNS = [
     "campaign_id", "campaign_title", "group_id", "user_id", "display_name", "item_code", "item_name",
-    "variant", "qty", "unit_price", "amount", "status", "note", "for_name", "ordered_by",
+    "variant", "qty", "unit_price", "amount", "status", "pickup_status", "note", "for_name", "ordered_by",
 ]
 
 
@@ -45,6 +45,7 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
     qty: dict[Key, dict[str, int]] = defaultdict(lambda: {"confirmed": 0, "waitlisted": 0, "added": 0})
     notes: dict[Key, dict[str, None]] = defaultdict(dict)
     placers: dict[Key, dict[int, None]] = defaultdict(dict)
+    pickup: dict[Key, set[str]] = defaultdict(set)
     for line in lines:
         key = (line.member_id, line.item_id, line.variant, line.guest_name)
         if line.note and line.qty > 0:
@@ -52,6 +53,8 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
         if line.ordered_by is not None and line.qty > 0:
             placers[key][line.ordered_by] = None
         qty[key]["confirmed"] += line.confirmed_qty
+        if line.qty > 0:
+            pickup[key].add(line.pickup_status)
         qty[key]["waitlisted"] += line.qty - line.confirmed_qty
     if include_cancelled and lines:
         changes = uow.session.exec(
@@ -78,6 +81,7 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
             "item_code": item.code, "item_name": item.name, "variant": variant, "unit_price": item.price,
             "note": "；".join(notes[key]) or None, "for_name": guest,
             "ordered_by": "、".join(label(m) for m in placed if m is not None) or None,
+            "pickup_status": pickup_status(pickup[key]),
         }
         live = {"confirmed": q["confirmed"], "waitlisted": q["waitlisted"]}
         if campaign.status == "cancelled":
@@ -89,6 +93,11 @@ def _campaign_rows(uow: UnitOfWork, campaign: Campaign, include_cancelled: bool)
                 amount = shares[key] if status == "confirmed" else 0
                 out.append({**base, "qty": n, "amount": amount, "status": status})
     return out
+
+
+def pickup_status(statuses: set[str]) -> str:
+    """Return one row's pickup status from its lines': a no-show or anything pending wins over picked."""
+    return next((s for s in ("no_show", "pending") if s in statuses), "picked" if statuses else "pending")
 
 
 def _shares(qty: dict[Key, dict[str, int]], items: dict[int | None, Item]) -> dict[Key, int]:

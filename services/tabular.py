@@ -36,8 +36,11 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """Return an XLSX workbook: ``{sheet title: (header, rows)}``; columns sized to fit."""
+def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]], *, printable: bool = False) -> bytes:
+    """Return an XLSX workbook: ``{sheet title: (header, rows)}``; columns sized to fit.
+
+    ``printable``: each sheet prints on A4, fitted to the page width, with the header row repeated on every page.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -54,11 +57,29 @@ def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]])
             width = max(len(str(c.value or "")) * (2 if _wide(str(c.value or "")) else 1) for c in col)
             ws.column_dimensions[col[0].column_letter].width = min(max(8, width + 2), 60)
         ws.freeze_panes = "A2"
+        if printable:
+            _print_setup(ws)
     if not wb.sheetnames:
         wb.create_sheet("empty")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _print_setup(ws: Any) -> None:
+    """Set a sheet up for printing: A4, fit to one page wide, header row on every page, wrapped text."""
+    from openpyxl.styles import Alignment
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _wide(text: str) -> bool:

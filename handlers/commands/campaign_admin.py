@@ -6,7 +6,7 @@ import logging
 from types import ModuleType
 
 from handlers import order_messages as say
-from handlers.commands import blocklist, command, dunning, loyalty
+from handlers.commands import arrival, blocklist, command, dunning, loyalty
 from handlers.context import EventContext
 from infra.messages import QuickReply, Text
 from models import Campaign, Group, Member
@@ -24,7 +24,7 @@ OPEN_EXAMPLE = (
 REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
 # The other /設定 sections, each a module with SETTING_KEYS, SETTING_USAGE, change_setting(ctx, group, key,
 # value) -> error text or None, and settings_lines(ctx, group) -> lines for the overview.
-SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist)
+SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist, arrival)
 
 
 def group_or_refuse(ctx: EventContext) -> Group | None:
