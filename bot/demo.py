@@ -38,6 +38,9 @@ class Demo:
     _thread: threading.Thread | None = field(default=None, init=False)
     _worker: Worker | None = field(default=None, init=False)
     _worker_thread: threading.Thread | None = field(default=None, init=False)
+    clock_every_s: float = 60.0  # the demo's clock: scheduled jobs (reminders, no-shows, notices) run this often
+    _clock_stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _clock_thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self) -> str:
         """Migrate the database, start both servers; return the simulator's URL."""
@@ -62,6 +65,11 @@ class Demo:
         self._worker = Worker(settings)
         self._worker_thread = threading.Thread(target=self._worker.run, name="groupbuy-demo-worker", daemon=True)
         self._worker_thread.start()
+        # As `groupbuy scheduler run` does beside a deployment: a pickup deadline passing makes its no-shows.
+        self._clock_stop.clear()
+        self._clock_thread = threading.Thread(target=self._clock, args=(settings,), name="groupbuy-demo-clock",
+                                              daemon=True)
+        self._clock_thread.start()
         log.info("bot listening on %s", bot_url)
         return simulator_url
 
@@ -80,8 +88,24 @@ class Demo:
             uow.commit()
         return console_auth.link(self.bot_url, token)
 
+    def _clock(self, settings: Settings) -> None:
+        """Run one clock tick every ``clock_every_s`` until stopped (a failed tick is logged and retried)."""
+        from infra.messenger import LineMessenger
+        from scheduler import jobs
+
+        messenger = LineMessenger(settings.channel_access_token, settings.line_api_base_url)
+        while not self._clock_stop.wait(self.clock_every_s):
+            try:
+                jobs.tick(utcnow(), settings=settings, messenger=messenger)
+            except Exception:
+                log.exception("demo clock tick failed; trying again on the next one")
+
     def stop(self) -> None:
-        """Stop both servers and the worker."""
+        """Stop both servers, the worker and the clock."""
+        self._clock_stop.set()
+        if self._clock_thread is not None:
+            self._clock_thread.join(10)
+            self._clock_thread = None
         if self._worker is not None and self._worker_thread is not None:
             self._worker.stop()
             self._worker_thread.join(10)
