@@ -7,14 +7,14 @@ from types import ModuleType
 
 from handlers import order_messages as say
 from handlers.commands import arrival, blocklist, command, dunning, loyalty
+from handlers.commands.scope import group_or_refuse, picked
 from handlers.context import EventContext
 from infra.messages import QuickReply, Text
-from models import Campaign, Group, Member
+from models import Campaign, Member
 from parsers.announcement import AnnouncementError, parse_announcement
 from services import blocklist as blocks
 from services import campaigns, directory, nps, order_views
 from services.download_links import orders_link
-from services.errors import DomainError
 
 log = logging.getLogger(__name__)
 OPEN_EXAMPLE = (
@@ -25,24 +25,6 @@ REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
 # The other /設定 sections, each a module with SETTING_KEYS, SETTING_USAGE, change_setting(ctx, group, key,
 # value) -> error text or None, and settings_lines(ctx, group) -> lines for the overview.
 SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist, arrival)
-
-
-def group_or_refuse(ctx: EventContext) -> Group | None:
-    """Return the group the command was sent in, or reply that it only works in a group."""
-    if not ctx.group_id:
-        ctx.reply(Text("這個指令要在團購群組裡使用喔：請到群組輸入。"))
-        return None
-    return directory.ensure_group(ctx.uow, ctx.group_id)
-
-
-def picked(ctx: EventContext, group: Group, args: str, *, include_closed: bool = False) -> Campaign | None:
-    """Return the campaign a command means, replying with the reason when there is none."""
-    assert group.id is not None
-    try:
-        return campaigns.pick(ctx.uow, group.id, args, include_closed=include_closed)
-    except DomainError as exc:
-        ctx.reply(Text(str(exc)))
-        return None
 
 
 @command("/開團", host_only=True, summary="開團：下一行貼上團購文（品項、價格、限量、截單時間）", usage="＋換行＋團購文")

@@ -9,11 +9,11 @@ are counted and the host is pointed to ``/未付``.
 from __future__ import annotations
 
 from handlers.commands import command
+from handlers.commands.scope import picked
 from handlers.context import EventContext
 from infra.messages import Text
 from models import Campaign, Group
-from services import campaigns, directory, dunning
-from services.errors import DomainError
+from services import directory, dunning
 from services.payments import Account
 from services.reminder_settings import load_settings
 
@@ -74,10 +74,8 @@ def chase_payment(ctx: EventContext, args: str) -> None:
     assert group.id is not None
     campaign: Campaign | None = None
     if args.strip():
-        try:
-            campaign = campaigns.pick(ctx.uow, group.id, args, include_closed=True)
-        except DomainError as exc:
-            ctx.reply(Text(str(exc)))
+        campaign = picked(ctx, group, args, include_closed=True)
+        if campaign is None:
             return
     title = f"第{campaign.id}團【{campaign.title}】" if campaign is not None else ""
     found = dunning.chase(ctx.uow, group.id, campaign_id=campaign.id if campaign else None)

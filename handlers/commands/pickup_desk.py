@@ -5,8 +5,8 @@ from __future__ import annotations
 from handlers import pickup_messages as say
 from handlers.commands import command
 from handlers.commands.admin import mentioned_user_ids
-from handlers.commands.campaign_admin import group_or_refuse
 from handlers.commands.member_tags import mentioned_members, words_without_mentions
+from handlers.commands.scope import group_or_refuse, picked
 from handlers.context import EventContext
 from infra.messages import Text
 from services import campaigns, pickup, shipping
@@ -61,10 +61,8 @@ def not_picked(ctx: EventContext, args: str) -> None:
     assert group.id is not None
     campaign_id = None
     if args.strip():
-        try:
-            campaign = campaigns.pick(ctx.uow, group.id, args, include_closed=True)
-        except DomainError as exc:
-            ctx.reply(Text(str(exc)))
+        campaign = picked(ctx, group, args, include_closed=True)
+        if campaign is None:
             return
         if campaign.arrived_at is None:
             ctx.reply(Text(f"第{campaign.id}團【{campaign.title}】還沒到貨：到貨後用 /到貨 {campaign.id} 通知大家取貨。"))

@@ -6,8 +6,8 @@ import uuid
 
 from handlers import supply_messages as say
 from handlers.commands import COMMANDS, command, ordering, split_command
-from handlers.commands.campaign_admin import group_or_refuse, picked
 from handlers.commands.ordering import message_id
+from handlers.commands.scope import group_or_refuse, picked
 from handlers.context import EventContext
 from infra.messages import Text
 from models import Group
