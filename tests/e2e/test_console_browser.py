@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,21 @@ def test_a_host_signs_in_on_a_phone_and_sees_today(demo: Demo, tmp_path: Path) -
         page.goto(link)  # the same link again: used
         expect(page.locator("h1")).to_contain_text("無法進入後台")
         expect(page.locator("[role=alert]")).to_contain_text("/後台")
+
+
+def test_the_simulator_opens_the_console_from_the_host_at_phone_size(demo: Demo) -> None:
+    from playwright.sync_api import expect
+
+    assert demo.simulator is not None
+    with chromium_page(demo.simulator.base_url + "/", **PHONE) as chat:
+        width = chat.evaluate("document.querySelector('.phone').getBoundingClientRect().width")
+        assert width >= 360 and fits_the_phone(chat)  # the chat takes the phone's width, not a sliver
+        keep(chat, "simulator-390")
+        with chat.context.expect_page() as opened:
+            chat.locator(".person .console-button").click()
+        console = opened.value
+        expect(console.locator("#sign-in")).to_be_visible(timeout=15_000)
+        console.click("#sign-in")
+        expect(console.locator("h2").first).to_contain_text("收單中的團", timeout=10_000)
+        expect(chat.locator(".row.bot").last).to_contain_text("後台登入連結")  # the 1:1 chat shows the bot's reply
+        expect(chat.locator(".row.bot a.link").last).to_have_attribute("href", re.compile(r"/console/login\?t="))

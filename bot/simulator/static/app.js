@@ -57,7 +57,9 @@ function renderSidebar() {
     onclick: () => { state.me = p.id; renderSidebar(); renderHeader(); renderChat(true); $("text").focus(); },
   }, el("span", { class: "avatar" }, p.avatar), el("span", { class: "name" }, p.name),
   p.role === "host" ? el("span", { class: "badge host" }, "團主") : null,
-  p.friend ? el("span", { class: "badge friend" }, "好友") : null)));
+  p.friend ? el("span", { class: "badge friend" }, "好友") : null,
+  p.role === "host" ? el("button", { type: "button", class: "console-button", title: "以團主身分私訊 /後台，打開後台",
+    onclick: (event) => { event.stopPropagation(); openConsole(p); } }, "後台") : null)));
   const quota = state.quota === null ? "無上限" : state.quota;
   $("quota").replaceChildren(el("div", {}, "本月推播用量 ", el("b", {}, state.usage), " / " + quota),
     el("p", { class: "small" }, "回覆免費；推播到群組按成員數計算"));
@@ -78,6 +80,19 @@ function renderHeader() {
 }
 
 // ---- message rendering ------------------------------------------------------------------------
+// LINE makes web addresses in a message tappable; so does the simulator (a sign-in link from /後台, say).
+function linkify(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(/https?:\/\/[^\s<>"'）」]+/g)) {
+    parts.push(text.slice(last, match.index));
+    parts.push(el("a", { href: match[0], target: "_blank", rel: "noopener", class: "link" }, match[0]));
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
 function renderTextV2(message) {
   const parts = [];
   const pattern = /\{([^{}]+)\}/g;
@@ -85,7 +100,7 @@ function renderTextV2(message) {
   for (const match of message.text.matchAll(pattern)) {
     const sub = (message.substitution || {})[match[1]];
     if (!sub) continue;
-    parts.push(message.text.slice(last, match.index));
+    parts.push(...linkify(message.text.slice(last, match.index)));
     if (sub.type === "mention") {
       const target = sub.mentionee || {};
       const name = target.type === "all" ? "All" : (person(target.userId) || { name: target.userId }).name;
@@ -95,7 +110,7 @@ function renderTextV2(message) {
     }
     last = match.index + match[0].length;
   }
-  parts.push(message.text.slice(last));
+  parts.push(...linkify(message.text.slice(last)));
   return parts;
 }
 
@@ -161,7 +176,7 @@ function renderContent(entry) {
   switch (m.type) {
     case "text":
       return el("div", { class: "bubble" }, entry.quoted ? el("div", { class: "quote" },
-        `${entry.quoted.senderName}：${entry.quoted.text}`) : null, m.text,
+        `${entry.quoted.senderName}：${entry.quoted.text}`) : null, linkify(m.text),
       entry.edited ? el("span", { class: "edited" }, "（已編輯）") : null);
     case "textV2":
       return el("div", { class: "bubble" }, entry.quoted ? el("div", { class: "quote" },
@@ -236,6 +251,30 @@ async function tap(action) {
   }
   if (action.type === "uri") return window.open(action.uri, "_blank");
   toast(`模擬器不支援「${action.type}」動作`, true);
+}
+
+// The host's console, the LINE way: the host sends /後台 in the 1:1 chat and opens the link the bot replies with.
+async function openConsole(host) {
+  const tab = window.open("", "_blank");  // opened on the click, so no pop-up blocker stops it
+  state.me = host.id;
+  state.chat = "dm";
+  renderSidebar();
+  renderHeader();
+  const before = state.entries.length;
+  await send("/後台");
+  for (let i = 0; i < 40; i += 1) {
+    const reply = state.entries.slice(before).find((e) => e.senderId === null && e.chatId === host.id
+      && /\/console\/login\?t=/.test(e.message.text || ""));
+    if (reply) {
+      const url = reply.message.text.match(/https?:\/\/\S+\/console\/login\?t=[^\s]+/)[0];
+      if (tab) tab.location = url; else window.open(url, "_blank");
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await poll();
+  }
+  if (tab) tab.close();
+  toast("機器人沒有回覆後台連結", true);
 }
 
 async function unsend(entry) {
