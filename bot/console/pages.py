@@ -7,9 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from handlers import order_messages as say
 from handlers.payment_messages import STATUS
+from handlers.supply_messages import supplier_text
 from infra.db import UnitOfWork
 from services import campaigns, console_campaigns, console_today
 from services.order_export import export_orders
+from services.supplier_order import supplier_order
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,7 +46,9 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         page = console_campaigns.campaign_page(uow, campaign_id)
         if page is None:
             abort(404)
-        return render_template("console/campaign.html", page=page, tz=rt.settings.tz, say=say, status=STATUS, title="團")
+        supply = supplier_text(supplier_order(uow, page.campaign)).text  # what /叫貨 answers, ready to forward
+        return render_template("console/campaign.html", page=page, tz=rt.settings.tz, say=say, status=STATUS,
+                               supply=supply, title="團")
 
 
 @bp.post("/campaigns/<int:campaign_id>/close")

@@ -77,6 +77,9 @@ def test_the_book_matches_the_export_and_the_chat(signed_in: FlaskClient, webhoo
     say(webhook, "/統計", HOST_ID, at(2, 9))
     assert f"總金額 ${amount:,}" in last_reply(messenger).text
     assert "A 高麗菜水餃（辣味） ×2" in html and "尚未付款" in html  # the member's lines, as the chat words them
+    say(webhook, "/叫貨", HOST_ID, at(2, 10))
+    supply = re.search(r'<pre class="supply" id="supply">(.*?)</pre>', html, re.S)
+    assert supply and supply.group(1) == messenger.replies[-1][1][0].text  # type: ignore[union-attr]
 
 
 def test_closing_from_the_console_closes_it_for_the_chat(signed_in: FlaskClient, webhook: Webhook,
