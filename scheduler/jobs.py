@@ -13,7 +13,7 @@ from infra.config import Settings
 from infra.db import make_engine
 from infra.messenger import LineMessenger, Messenger
 from models.base import utcnow
-from services import reminders
+from services import closing_push, reminders
 from services.reminders import TickReport
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,9 @@ class ClockReport:
 
 
 # The clock's other steps, in the order they run after the reminders (an explicit table, no registry).
-STEPS: tuple[tuple[str, Step], ...] = ()
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("closing soon", closing_push.run_step),
+)
 
 
 def tick(now: datetime, *, settings: Settings, messenger: Messenger) -> ClockReport:
