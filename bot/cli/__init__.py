@@ -9,6 +9,7 @@ from bot.cli.export import export
 from bot.cli.inbox import inbox_command
 from bot.cli.parse import parse
 from bot.cli.reconcile import reconcile
+from bot.cli.richmenu import richmenu
 from bot.cli.scheduler import scheduler
 from bot.cli.server import db, serve
 from bot.cli.worker import worker
@@ -19,7 +20,7 @@ def cli() -> None:
     """Run and operate the groupbuy LINE bot."""
 
 
-for _command in (parse, db, serve, worker, export, demo, reconcile, scheduler):
+for _command in (parse, db, serve, worker, export, demo, reconcile, scheduler, richmenu):
     cli.add_command(_command)
 db.add_command(inbox_command)
 
