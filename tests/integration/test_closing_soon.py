@@ -9,10 +9,11 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from bot.fakeline import FakeLinePlatform, FakeLineServer
 from infra.config import Settings
 from infra.db import UnitOfWork
 from infra.messages import Message, Text
-from infra.messenger import LineError
+from infra.messenger import LineError, LineMessenger
 from models import CampaignNotice
 from scheduler.jobs import tick
 from services import closing_soon, reminder_settings
@@ -210,3 +211,23 @@ def test_a_push_whose_answer_was_lost_is_retried_with_its_key_and_arrives_once(
 ])
 def test_how_long_is_left_reads_naturally(minutes: int, said: str) -> None:
     assert closing_soon.left_text(minutes) == said
+
+
+def test_the_push_over_http_is_schema_valid_and_costs_one_message_per_member(
+    webhook: Webhook, messenger: FakeMessenger, settings: Settings, opened: None
+) -> None:
+    push_mode(webhook)
+    platform = FakeLinePlatform("closing-token", quota=200)
+    platform.add_user(HOST_ID, "團主")
+    for n in (1, 2, 3):
+        platform.add_user(member_id(n), f"成員{n}")
+    platform.add_group(GROUP_ID, "火鍋團", [HOST_ID, member_id(1), member_id(2), member_id(3)])
+    with FakeLineServer(platform) as server:
+        line = LineMessenger("closing-token", server.base_url)
+        assert line.group_member_count(GROUP_ID) == 4
+        for _ in range(2):
+            tick(dec20(18, 30), settings=settings, messenger=line)
+        assert len(platform.pushes) == 1 and platform.violations == []
+        assert platform.pushes[0].headers.get("X-Line-Retry-Key")
+        assert platform.usage == 4  # a group push is counted once per member
+        assert "再 1 小時 30 分鐘截單" in platform.texts_to(GROUP_ID)[-1]
