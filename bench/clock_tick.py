@@ -90,9 +90,26 @@ def database(kind: str, folder: Path, members: int) -> str:
     return kind.rsplit("/", 1)[0] + f"/{name}"
 
 
+def drop(kind: str, url: str) -> None:
+    """Drop a PostgreSQL database the run created (SQLite files go with the temporary folder)."""
+    if kind == "sqlite":
+        return
+    admin = make_engine(kind)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def run(kind: str, folder: Path, members: int) -> tuple[float, bool]:
     """Seed, tick twice at the same instant, check once-only; return the first tick's seconds and whether it held."""
     url = database(kind, folder, members)
+    try:
+        return _run(kind, url, members)
+    finally:
+        drop(kind, url)
+
+
+def _run(kind: str, url: str, members: int) -> tuple[float, bool]:
     upgrade(url)
     engine = make_engine(url)
     began = time.perf_counter()

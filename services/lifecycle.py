@@ -150,7 +150,7 @@ def refill_candidate(
     assert member.id is not None
     care = look.tags_of(member.id)
     open_now = look.open_campaign_for(member.id, now)
-    campaign = open_now or look.uow.session.get(Campaign, forecast.last.campaign_id)
+    campaign = open_now or look.campaign(forecast.last.campaign_id)
     assert campaign is not None and campaign.id is not None
     items = look.items_of(campaign.id)
     picks = bundle(items, forecast, bought, care)
@@ -246,7 +246,7 @@ def bundle(items: Sequence[Item], forecast: Forecast, bought: Sequence[Purchase]
 
 def _nps(member: Member, p: Purchase, look: Lookups, value: float) -> Candidate:
     assert member.id is not None
-    campaign = look.uow.session.get(Campaign, p.campaign_id)
+    campaign = look.campaign(p.campaign_id)
     title = campaign.title if campaign else ""
     text = (
         f"{name(member)} 😊 第{p.campaign_id}團【{title}】的東西還滿意嗎？\n"

@@ -25,6 +25,13 @@ class Lookups:
         self._open: list[Campaign] | None = None
         self._tags: dict[int, list[str]] | None = None
         self._items: dict[int, list[Item]] = {}
+        self._campaigns: dict[int, Campaign | None] = {}
+
+    def campaign(self, campaign_id: int) -> Campaign | None:
+        """Return a campaign by id (each read once)."""
+        if campaign_id not in self._campaigns:
+            self._campaigns[campaign_id] = self.uow.session.get(Campaign, campaign_id)
+        return self._campaigns[campaign_id]
 
     def groups_of(self, member_id: int) -> set[int]:
         """Return the groups the member is in (has not left)."""

@@ -75,24 +75,23 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
         todo = [(c, members[c.member_id]) for c in reminders.fresh_only(uow, batch, now) if c.member_id in members]
         if not todo:
             return []
+        datas = [{"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra}
+                 for c, _ in todo]  # postback data keeps {rid}: the row id is put in when the message is made
         values = [{"member_id": c.member_id, "kind": c.kind, "dedupe_key": c.dedupe_key, "retry_key": str(uuid.uuid4()),
-                   "due_at": c.due_at, "status": "pending", "detail": "", "created_at": now} for c, _ in todo]
+                   "due_at": c.due_at, "status": "pending", "detail": json.dumps(data, ensure_ascii=False),
+                   "created_at": now} for (c, _), data in zip(todo, datas, strict=True)]
         try:
             ids = uow.session.execute(
                 insert(ReminderSent).returning(col(ReminderSent.id), sort_by_parameter_order=True), values
             ).scalars().all()
+            uow.commit()
         except IntegrityError:
             uow.rollback()
             return None
-        recorded: list[Recorded] = []
-        details = []
-        for (c, to), row_id, row in zip(todo, ids, values, strict=True):
-            quick = [[q.label, q.text, (q.postback_data or "").replace("{rid}", str(row_id)) or None] for q in c.quick]
-            data = {"text": c.text, "quick": quick, **c.extra}
-            details.append({"id": row_id, "detail": json.dumps(data, ensure_ascii=False)})
-            recorded.append((row_id, to, str(row["retry_key"]), reminders.message_from(data)))
-        uow.session.execute(update(ReminderSent), details)  # by primary key, one statement for the batch
-        uow.commit()
+        recorded: list[Recorded] = [
+            (row_id, to, str(row["retry_key"]), reminders.message_from(data, row_id))
+            for (_, to), row_id, row, data in zip(todo, ids, values, datas, strict=True)
+        ]
     return recorded
 
 

@@ -249,12 +249,13 @@ def detail_of(row: ReminderSent) -> dict[str, Any]:
 
 def message_of(row: ReminderSent) -> Text:
     """Return the message recorded for a reminder (re-sends send exactly what was recorded)."""
-    return message_from(detail_of(row))
+    return message_from(detail_of(row), row.id or 0)
 
 
-def message_from(data: dict[str, Any]) -> Text:
-    """Return the message a reminder's recorded detail describes."""
-    quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2]) for q in data.get("quick", []))
+def message_from(data: dict[str, Any], row_id: int) -> Text:
+    """Return the message a reminder's recorded detail describes (``{rid}`` in postback data: the reminder's id)."""
+    quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2].replace("{rid}", str(row_id)) if q[2] else None)
+                  for q in data.get("quick", []))
     return Text(str(data.get("text", "")), quick)
 
 
