@@ -11,7 +11,7 @@ from collections.abc import Callable
 from linebot.v3.webhooks import Event
 from sqlalchemy.engine import Engine
 
-from handlers import confirmations, dispatch
+from handlers import closing_notice, confirmations, dispatch
 from handlers.context import EventContext, Outgoing
 from handlers.files import content_wanted
 from infra import inbox
@@ -104,7 +104,9 @@ class EventProcessor:
                     contexts.append(ctx)
             with self._lock:
                 busy = self._busy | self._settled
-            confirmations.plan(uow, contexts, utcnow(), busy)
+            now = utcnow()
+            confirmations.plan(uow, contexts, now, busy)
+            closing_notice.annotate(uow, contexts, now)  # the first reply in a group closing soon says so, once
             uow.commit()
         self._after_commit(contexts)
         if fetch is not None:

@@ -69,6 +69,9 @@ class Messenger(Protocol):
     def profile_name(self, user_id: str) -> str | None:
         """Return a friend's display name, or None."""
 
+    def group_member_count(self, group_id: str) -> int:
+        """Return how many members a group has (a push to it costs one message each)."""
+
     def content(self, message_id: str) -> bytes:
         """Download the bytes of a file or image message."""
 
@@ -155,6 +158,10 @@ class LineMessenger:
             if exc.status == 404:
                 return None
             raise
+
+    def group_member_count(self, group_id: str) -> int:
+        """Return how many members a group has."""
+        return int(self._call(self._api.get_group_member_count, group_id).count)
 
     def content(self, message_id: str) -> bytes:
         """Download message content from the data API."""

@@ -13,7 +13,7 @@ from infra.config import Settings
 from infra.db import make_engine
 from infra.messenger import LineMessenger, Messenger
 from models.base import utcnow
-from services import dunning_push, no_shows, reminders
+from services import closing_push, dunning_push, no_shows, reminders
 from services.reminders import TickReport
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class ClockReport:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("dunning", dunning_push.send_due),  # 1:1 payment reminders /催款 queued (催款私訊)
     ("no_shows", no_shows.run_step),  # after a pickup deadline: no-shows recorded once, the host told once
+    ("closing soon", closing_push.run_step),  # one push to a group 2 h to 30 min before its deadline (截單提醒 推播)
 )
 
 

@@ -125,7 +125,8 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
         uow.session.add(tx)
     uow.session.flush()
     _update_claims(uow, claims, tz, statement_through)
-    return _run(uow, before, campaign_id)
+    paid = {d.member for d in decisions if d.kind == "matched"}  # only their money moved
+    return _run(uow, {mid: acc for mid, acc in before.items() if mid in paid}, campaign_id)
 
 
 def _apply(tx: BankTransaction, member_id: int | None, claim_id: int | None, campaign_id: int | None,

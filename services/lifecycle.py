@@ -7,7 +7,7 @@ Planning only reads; ``services.reminders`` records and sends. Each candidate ca
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -18,9 +18,10 @@ from sqlmodel import col, select
 
 from infra.db import UnitOfWork
 from infra.messages import QuickReply
-from models import Campaign, GroupMember, Item, Member
-from services import campaigns, refill_model, tags
-from services.purchases import Purchase, purchases
+from models import Campaign, Item, Member
+from services import refill_model
+from services.plan_lookups import Lookups
+from services.purchases import Purchase, purchases, recent_buyers
 from services.refill import Forecast, forecast_from
 
 KIND_RANK = {"refill": 0, "vip": 1, "nps": 2, "tip": 3, "winback": 4}
@@ -29,6 +30,8 @@ NPS_AFTER, NPS_UNTIL = timedelta(days=1), timedelta(days=7)
 TIP_AFTER, TIP_UNTIL = timedelta(days=7), timedelta(days=10)
 WINBACK_AFTER, WINBACK_UNTIL = timedelta(days=60), timedelta(days=90)
 VIP_UNTIL = timedelta(days=14)
+# The longest a purchase can make a touch due: a refill cycle (at most MAX_DAYS) plus its grace, or a win-back.
+HORIZON = max(timedelta(days=refill_model.MAX_DAYS) + REFILL_GRACE, WINBACK_UNTIL, TIP_UNTIL, NPS_UNTIL, VIP_UNTIL)
 MAX_BUNDLE_ITEMS, MAX_PACKS = 3, 10
 QUICK_WORDS = ("水餃", "餛飩", "煎餃", "炒飯", "炒麵", "拉麵", "調理", "即食", "微波", "舒肥", "包子", "燴飯", "義大利麵")
 LIGHT_WORDS = ("蔬菜", "高麗菜", "菠菜", "青菜", "雞胸", "鱈魚", "鮭魚", "魚", "清蒸", "原味", "少鹽", "低鈉", "豆腐", "地瓜")
@@ -69,17 +72,28 @@ class Switches:
     lead_days: int = 3
 
 
-def eligible_members(uow: UnitOfWork) -> list[Member]:
-    """Return members a reminder may go to: friends who did not opt out."""
+def eligible_members(uow: UnitOfWork, among: Collection[int] | None = None) -> list[Member]:
+    """Return members a reminder may go to (friends who did not opt out), of ``among`` when given, by id."""
     stmt = select(Member).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
-    return list(uow.session.exec(stmt.order_by(col(Member.id))).all())
+    if among is None:
+        return list(uow.session.exec(stmt.order_by(col(Member.id))).all())
+    wanted = sorted(among)
+    found = [m for start in range(0, len(wanted), 500)
+             for m in uow.session.exec(stmt.where(col(Member.id).in_(wanted[start : start + 500]))).all()]
+    return sorted(found, key=lambda m: m.id or 0)
 
 
 def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> list[Candidate]:
-    """Return every touch due at ``now`` for eligible members (recorded ones are filtered by the caller)."""
-    members = eligible_members(uow)
+    """Return every touch due at ``now`` for eligible members (recorded ones are filtered by the caller).
+
+    Only members who bought within ``HORIZON`` can have a touch due (the longest wait of any touch), so members
+    dormant longer are not looked at.
+    """
+    recent = recent_buyers(uow, now - HORIZON)
+    members = eligible_members(uow, recent)
+    look = Lookups(uow)
     history: dict[int, list[Purchase]] = defaultdict(list)
-    for p in purchases(uow):
+    for p in purchases(uow, member_ids=recent):
         history[p.member_id].append(p)
     found: list[Candidate] = []
     for member in members:
@@ -88,12 +102,12 @@ def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> li
         if not bought:
             continue
         value = sum(p.amount for p in bought if now - p.at <= timedelta(days=365)) + len(bought)
-        found += _touches(uow, member, bought, history[member.id], now, tz, switches, value)
+        found += _touches(look, member, bought, history[member.id], now, tz, switches, value)
     return found
 
 
 def _touches(
-    uow: UnitOfWork, member: Member, bought: list[Purchase], every: list[Purchase], now: datetime, tz: ZoneInfo,
+    look: Lookups, member: Member, bought: list[Purchase], every: list[Purchase], now: datetime, tz: ZoneInfo,
     switches: Switches, value: float,
 ) -> list[Candidate]:
     assert member.id is not None
@@ -103,16 +117,16 @@ def _touches(
     if switches.refill and forecast is not None and forecast.last.at <= now:
         due = forecast.next_at - timedelta(days=switches.lead_days)
         if due <= now < forecast.next_at + REFILL_GRACE:
-            out.append(refill_candidate(uow, member, forecast, bought, now, tz, value, due))
+            out.append(refill_candidate(look, member, forecast, bought, now, tz, value, due))
     for p in bought:
         if switches.nps and p.at + NPS_AFTER <= now < p.at + NPS_UNTIL:
-            out.append(_nps(member, p, uow, value))
+            out.append(_nps(member, p, look, value))
         if switches.tip and p.at + TIP_AFTER <= now < p.at + TIP_UNTIL:
-            out.append(_tip(uow, member, p, now, value))
+            out.append(_tip(look, member, p, now, value))
     if switches.vip and len(bought) >= 3 and bought[2].at <= now < bought[2].at + VIP_UNTIL:
         out.append(_vip(member, bought[2], value))
     if switches.winback and last.at + WINBACK_AFTER <= now < last.at + WINBACK_UNTIL:
-        open_now = open_campaign_for(uow, member.id, now)
+        open_now = look.open_campaign_for(member.id, now)
         if open_now is not None:
             out.append(_winback(member, last, open_now, now, tz, value))
     return out
@@ -120,16 +134,7 @@ def _touches(
 
 def open_campaign_for(uow: UnitOfWork, member_id: int, now: datetime) -> Campaign | None:
     """Return the newest campaign taking orders now in a group the member is in."""
-    groups = uow.session.exec(
-        select(GroupMember.group_id).where(GroupMember.member_id == member_id, col(GroupMember.left_at).is_(None))
-    ).all()
-    if not groups:
-        return None
-    stmt = select(Campaign).where(col(Campaign.group_id).in_(groups), Campaign.status == "open")
-    for campaign in uow.session.exec(stmt.order_by(col(Campaign.id).desc())).all():
-        if campaigns.accepts_orders_at(campaign, now):
-            return campaign
-    return None
+    return Lookups(uow).open_campaign_for(member_id, now)
 
 
 def name(member: Member) -> str:
@@ -138,16 +143,16 @@ def name(member: Member) -> str:
 
 
 def refill_candidate(
-    uow: UnitOfWork, member: Member, forecast: Forecast, bought: Sequence[Purchase], now: datetime, tz: ZoneInfo,
+    look: Lookups, member: Member, forecast: Forecast, bought: Sequence[Purchase], now: datetime, tz: ZoneInfo,
     value: float, due: datetime,
 ) -> Candidate:
     """Build the refill reminder: when, a bundle sized to the household, and a one-tap order when open."""
     assert member.id is not None
-    care = tags.tags_of(uow, member.id)
-    open_now = open_campaign_for(uow, member.id, now)
-    campaign = open_now or uow.session.get(Campaign, forecast.last.campaign_id)
+    care = look.tags_of(member.id)
+    open_now = look.open_campaign_for(member.id, now)
+    campaign = open_now or look.campaign(forecast.last.campaign_id)
     assert campaign is not None and campaign.id is not None
-    items = campaigns.items_of(uow, campaign.id)
+    items = look.items_of(campaign.id)
     picks = bundle(items, forecast, bought, care)
     runs_out = forecast.next_at.astimezone(tz)
     delivered = forecast.last.at.astimezone(tz)
@@ -239,9 +244,9 @@ def bundle(items: Sequence[Item], forecast: Forecast, bought: Sequence[Purchase]
     return [(it, packs[it.code]) for it in chosen if packs[it.code]]
 
 
-def _nps(member: Member, p: Purchase, uow: UnitOfWork, value: float) -> Candidate:
+def _nps(member: Member, p: Purchase, look: Lookups, value: float) -> Candidate:
     assert member.id is not None
-    campaign = uow.session.get(Campaign, p.campaign_id)
+    campaign = look.campaign(p.campaign_id)
     title = campaign.title if campaign else ""
     text = (
         f"{name(member)} 😊 第{p.campaign_id}團【{title}】的東西還滿意嗎？\n"
@@ -252,13 +257,13 @@ def _nps(member: Member, p: Purchase, uow: UnitOfWork, value: float) -> Candidat
                      f"第{p.campaign_id}團到貨後的推薦分數詢問", text, quick, {"campaign": p.campaign_id})
 
 
-def _tip(uow: UnitOfWork, member: Member, p: Purchase, now: datetime, value: float) -> Candidate:
+def _tip(look: Lookups, member: Member, p: Purchase, now: datetime, value: float) -> Candidate:
     assert member.id is not None
     tip = next((t for words, t in TIPS if any(w in n for n in p.items for w in words)), GENERIC_TIP)
     text = f"{name(member)} 😊 上次的東西吃得還順手嗎？分享一個小撇步：\n{tip}"
-    open_now = open_campaign_for(uow, member.id, now)
+    open_now = look.open_campaign_for(member.id, now)
     if open_now is not None and open_now.id is not None:
-        new = [it for it in campaigns.items_of(uow, open_now.id) if it.name not in p.items]
+        new = [it for it in look.items_of(open_now.id) if it.name not in p.items]
         if new:
             text += f"\n另外第{open_now.id}團有「{new[0].name}」，搭配起來也不錯，有興趣可以看看。"
     return Candidate(member.id, "tip", f"tip:{member.id}:{p.campaign_id}", p.at + TIP_AFTER, value,

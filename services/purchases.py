@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -34,30 +34,69 @@ def campaign_date(campaign: Campaign) -> datetime:
     return campaign.deadline or campaign.closed_at or campaign.opened_at
 
 
-def purchases(uow: UnitOfWork, *, member_id: int | None = None) -> list[Purchase]:
-    """Return purchases (confirmed quantities of campaigns not cancelled), ordered by member then date."""
+def purchases(uow: UnitOfWork, *, member_id: int | None = None,
+              member_ids: Collection[int] | None = None) -> list[Purchase]:
+    """Return purchases (confirmed quantities of campaigns not cancelled), ordered by member then date.
+
+    Of one member, of ``member_ids``, or of everyone. Reads the order lines as plain columns and each campaign and
+    item once (a clock tick plans over every member).
+    """
     query = (
-        select(OrderLine, Item, Campaign)
-        .join(Item, col(Item.id) == col(OrderLine.item_id))
+        select(OrderLine.member_id, OrderLine.campaign_id, OrderLine.item_id, OrderLine.confirmed_qty)
         .join(Campaign, col(Campaign.id) == col(OrderLine.campaign_id))
         .where(col(OrderLine.confirmed_qty) > 0, col(Campaign.status) != "cancelled")
     )
     if member_id is not None:
         query = query.where(OrderLine.member_id == member_id)
-    bought: dict[tuple[int, int], tuple[Campaign, dict[int, tuple[Item, int]]]] = {}
-    for line, item, campaign in uow.session.exec(query).all():
-        assert campaign.id is not None and item.id is not None
-        _, items = bought.setdefault((line.member_id, campaign.id), (campaign, {}))
-        _, qty = items.get(item.id, (item, 0))
-        items[item.id] = (item, qty + line.confirmed_qty)
+    if member_ids is None:
+        rows = list(uow.session.exec(query).all())
+    else:
+        wanted = sorted(member_ids)
+        rows = [row for start in range(0, len(wanted), 500)
+                for row in uow.session.exec(query.where(col(OrderLine.member_id).in_(wanted[start : start + 500]))).all()]
+    campaign_ids = sorted({cid for _, cid, _, _ in rows})
+    found: dict[int, Campaign] = {}
+    items: dict[int, Item] = {}
+    for start in range(0, len(campaign_ids), 500):
+        chunk = campaign_ids[start : start + 500]
+        found.update((c.id or 0, c) for c in uow.session.exec(select(Campaign).where(col(Campaign.id).in_(chunk))).all())
+        items.update((i.id or 0, i) for i in uow.session.exec(select(Item).where(col(Item.campaign_id).in_(chunk))).all())
+    dates = {cid: campaign_date(c) for cid, c in found.items()}
+    prices: dict[tuple[int, int], int] = {}
+    bought: dict[tuple[int, int], dict[int, tuple[Item, int]]] = {}
+    for mid, cid, item_id, qty in rows:
+        lines = bought.setdefault((mid, cid), {})
+        item, had = lines.get(item_id, (items[item_id], 0))
+        lines[item_id] = (item, had + qty)
     result = [
-        Purchase(member_id=mid, campaign_id=cid, at=campaign_date(c),
-                 amount=sum(pricing.amount(item, qty) for item, qty in items.values()),  # bundles priced per member
-                 items=_by_name(items.values()))
-        for (mid, cid), (c, items) in bought.items()
+        Purchase(member_id=mid, campaign_id=cid, at=dates[cid],
+                 amount=sum(_price(prices, item, qty) for item, qty in lines.values()),  # bundles priced per member
+                 items=_by_name(lines.values()))
+        for (mid, cid), lines in bought.items()
     ]
     result.sort(key=lambda p: (p.member_id, p.at, p.campaign_id))
     return result
+
+
+def _price(seen: dict[tuple[int, int], int], item: Item, qty: int) -> int:
+    """Return what ``qty`` of the item costs one member (each item and quantity priced once)."""
+    key = (item.id or 0, qty)
+    if key not in seen:
+        seen[key] = pricing.amount(item, qty)
+    return seen[key]
+
+
+def recent_buyers(uow: UnitOfWork, since: datetime) -> set[int]:
+    """Return the members with a purchase (of a campaign not cancelled) dated after ``since``."""
+    stmt = select(Campaign).where(col(Campaign.status) != "cancelled")
+    recent = sorted(c.id for c in uow.session.exec(stmt).all() if c.id is not None and campaign_date(c) > since)
+    found: set[int] = set()
+    for start in range(0, len(recent), 500):
+        found.update(uow.session.exec(
+            select(OrderLine.member_id).where(col(OrderLine.campaign_id).in_(recent[start : start + 500]),
+                                              col(OrderLine.confirmed_qty) > 0).distinct()
+        ).all())
+    return found
 
 
 def _by_name(items: Iterable[tuple[Item, int]]) -> dict[str, int]:

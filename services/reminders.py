@@ -27,7 +27,7 @@ from infra.db import UnitOfWork
 from infra.messages import QuickReply, Text
 from infra.messenger import LineError, Messenger
 from models import Host, Member, ReminderSent
-from services import directory, lifecycle
+from services import directory, lifecycle, reminder_batch
 from services.lifecycle import KIND_RANK, Candidate
 from services.reminder_settings import load_settings
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 SPACING = timedelta(days=7)  # at most one reminder per member per 7 days
 RETRY_KEY_MEMORY = timedelta(hours=20)  # LINE remembers a retry key 24 h; stop retrying well before
 HOST_NOTICE = "budget"
+BATCH = 500  # reminders recorded in one transaction, pushed, then marked in one transaction
 
 
 @dataclass
@@ -72,8 +73,8 @@ def run_tick(engine: Engine, settings: Settings, messenger: Messenger, now: date
     except LineError as exc:
         log.warning("LINE quota unavailable (status %s); sending nothing this tick", exc.status)
         return report
-    with UnitOfWork(engine) as uow:
-        due = [c for c in lifecycle.plan(uow, now, settings.tz, rs.switches) if _fresh(uow, c, now)]
+    with UnitOfWork(engine, read_only=True) as uow:
+        due = fresh_only(uow, lifecycle.plan(uow, now, settings.tz, rs.switches), now)
         hosts = host_user_ids(uow, settings)
     due = one_per_member(due)
     room = _room(rs.monthly_budget, quota.used, quota.remaining)
@@ -81,8 +82,8 @@ def run_tick(engine: Engine, settings: Settings, messenger: Messenger, now: date
         room = max(0, room - len(hosts))
         report.deferred = len(due) - room
         due = due[:room]
-    for candidate in due:
-        if not _send_new(engine, messenger, candidate, now, report):
+    for start in range(0, len(due), BATCH):
+        if not reminder_batch.send(engine, messenger, due[start : start + BATCH], now, report):
             break
     if report.deferred:
         report.hosts_told = _tell_hosts(engine, messenger, hosts, report.deferred, now, settings.tz)
@@ -103,6 +104,23 @@ def one_per_member(due: Sequence[Candidate]) -> list[Candidate]:
 def _room(budget: int | None, used: int, remaining: int | None) -> int | None:
     limits = [x for x in (None if budget is None else max(0, budget - used), remaining) if x is not None]
     return min(limits) if limits else None
+
+
+def fresh_only(uow: UnitOfWork, due: Sequence[Candidate], now: datetime) -> list[Candidate]:
+    """Return the candidates never recorded whose member had no reminder in 7 days (two queries per 500)."""
+    keep: list[Candidate] = []
+    for start in range(0, len(due), 500):
+        chunk = due[start : start + 500]
+        keys = set(uow.session.exec(
+            select(ReminderSent.dedupe_key).where(col(ReminderSent.dedupe_key).in_([c.dedupe_key for c in chunk]))
+        ).all())
+        recent = set(uow.session.exec(
+            select(ReminderSent.member_id).where(
+                col(ReminderSent.member_id).in_({c.member_id for c in chunk}), ReminderSent.kind != HOST_NOTICE,
+                col(ReminderSent.status).in_(("pending", "sent")), col(ReminderSent.created_at) > now - SPACING)
+        ).all())
+        keep += [c for c in chunk if c.dedupe_key not in keys and c.member_id not in recent]
+    return keep
 
 
 def _fresh(uow: UnitOfWork, c: Candidate, now: datetime) -> bool:
@@ -231,8 +249,13 @@ def detail_of(row: ReminderSent) -> dict[str, Any]:
 
 def message_of(row: ReminderSent) -> Text:
     """Return the message recorded for a reminder (re-sends send exactly what was recorded)."""
-    data = detail_of(row)
-    quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2]) for q in data.get("quick", []))
+    return message_from(detail_of(row), row.id or 0)
+
+
+def message_from(data: dict[str, Any], row_id: int) -> Text:
+    """Return the message a reminder's recorded detail describes (``{rid}`` in postback data: the reminder's id)."""
+    quick = tuple(QuickReply(label=q[0], text=q[1], postback_data=q[2].replace("{rid}", str(row_id)) if q[2] else None)
+                  for q in data.get("quick", []))
     return Text(str(data.get("text", "")), quick)
 
 

@@ -18,6 +18,7 @@ class FakeMessenger:
     replies: list[tuple[str, list[Message]]] = field(default_factory=list)
     pushes: list[tuple[str, list[Message], str | None]] = field(default_factory=list)
     quota_limit: int | None = None
+    member_counts: dict[str, int] = field(default_factory=dict)  # group id -> members (a group push costs each)
     _used_tokens: set[str] = field(default_factory=set)
     _retry_keys: set[str] = field(default_factory=set)
 
@@ -45,6 +46,10 @@ class FakeMessenger:
         """Return the configured name."""
         return self.names.get(user_id)
 
+    def group_member_count(self, group_id: str) -> int:
+        """Return the configured member count (3 when not set)."""
+        return self.member_counts.get(group_id, 3)
+
     def content(self, message_id: str) -> bytes:
         """Return configured content or fail like LINE's 404."""
         if message_id not in self.contents:
@@ -53,7 +58,8 @@ class FakeMessenger:
 
     def quota(self) -> Quota:
         """Return the configured quota."""
-        return Quota(limit=self.quota_limit, used=len(self.pushes))
+        return Quota(limit=self.quota_limit, used=sum(self.member_counts.get(to, 3) if to.startswith("C") else 1
+                                                      for to, _, _ in self.pushes))
 
     def reply_texts(self) -> list[str]:
         """Return the text of every replied message, in order."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
+from bot.fakeline import richmenu
 from bot.fakeline.platform import FakeLinePlatform
 from bot.fakeline.records import INVALID, OTHER, RecordedRequest, Violation
 
@@ -183,6 +184,8 @@ def _api_blueprint(platform: FakeLinePlatform) -> Blueprint:
                 "markAsReadMode": "auto",
             }
         )
+
+    richmenu.add_routes(api, platform)
 
     @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"])
     def not_found(rest: str) -> Response:

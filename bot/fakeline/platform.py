@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.fakeline.events import EventFactory
 from bot.fakeline.records import EXPIRED, UNKNOWN, USED, ChatEntry, Content, Group, RecordedRequest, User, Violation
+from bot.fakeline.richmenu import RichMenuStore
 from bot.fakeline.validation import RequestValidator
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class FakeLinePlatform:
         self.users: dict[str, User] = {}
         self.groups: dict[str, Group] = {}
         self.contents: dict[str, Content] = {}
+        self.rich_menus = RichMenuStore()
         self._traffic = _Traffic()
         self._seq = itertools.count(1)
         self._message_ids = itertools.count(int(self.now() * 1000) * 1000)

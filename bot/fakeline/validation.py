@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from linebot.v3.messaging import MulticastRequest, PushMessageRequest, ReplyMessageRequest
+from linebot.v3.messaging import MulticastRequest, PushMessageRequest, ReplyMessageRequest, RichMenuRequest
 
 from bot.fakeline.openapi import OpenApiValidator, default_validator
 
@@ -17,6 +17,7 @@ SDK_MODELS: dict[str, Any] = {
     "/v2/bot/message/reply": ReplyMessageRequest,
     "/v2/bot/message/push": PushMessageRequest,
     "/v2/bot/message/multicast": MulticastRequest,
+    "/v2/bot/richmenu": RichMenuRequest,
 }
 MAX_TEXT_UTF16 = 5000
 MAX_ALT_TEXT = 1500

@@ -6,7 +6,7 @@ import logging
 from types import ModuleType
 
 from handlers import order_messages as say
-from handlers.commands import arrival, blocklist, command, dunning, loyalty
+from handlers.commands import arrival, blocklist, closing, command, dunning, loyalty
 from handlers.commands.scope import group_or_refuse, picked
 from handlers.context import EventContext
 from infra.messages import QuickReply, Text
@@ -24,7 +24,7 @@ OPEN_EXAMPLE = (
 REPLY_MODES = {"引用": "quote", "彙整": "batch", "安靜": "silent"}
 # The other /設定 sections, each a module with SETTING_KEYS, SETTING_USAGE, change_setting(ctx, group, key,
 # value) -> error text or None, and settings_lines(ctx, group) -> lines for the overview.
-SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist, arrival)
+SETTING_SECTIONS: tuple[ModuleType, ...] = (loyalty, dunning, blocklist, arrival, closing)
 
 
 @command("/開團", host_only=True, summary="開團：下一行貼上團購文（品項、價格、限量、截單時間）", usage="＋換行＋團購文")
@@ -148,7 +148,8 @@ def member_filter(ctx: EventContext, args: str) -> bool:
 
 
 @command("/設定", host_only=True, summary="確認方式：/設定 回覆 引用|彙整|安靜；推播：/設定 推播 開|關；"
-         "集點：/設定 集點 100|關；點數折抵：/設定 點數折抵 1", usage="項目 值")
+         "集點：/設定 集點 100|關；點數折抵：/設定 點數折抵 1；截單提醒：/設定 截單提醒 回覆|推播|關"
+         "（群組推播每位成員各算一則訊息額度）", usage="項目 值")
 def settings_command(ctx: EventContext, args: str) -> None:
     """Show or change the group's settings."""
     group = group_or_refuse(ctx)
