@@ -12,7 +12,9 @@ then the seconds of the first tick, and whether time grows linearly with the mem
 from __future__ import annotations
 
 import argparse
+import cProfile
 import logging
+import pstats
 import sys
 import tempfile
 import time
@@ -38,6 +40,7 @@ from tests.fakes import FakeMessenger
 log = logging.getLogger("bench.clock_tick")
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=TAIPEI)  # noon: outside quiet hours
 DAYS = 365
+PROFILE = "--profile" in sys.argv  # print where the first tick's time goes (cProfile, cumulative)
 GROUP = "Cbench000000000000000000000000001"
 HOUSEHOLDS = [(4, "medium", "3-4"), (1, "small", "1"), (2, "large", "2"), (5, "large", "5+")]
 
@@ -122,9 +125,15 @@ def _run(kind: str, url: str, members: int) -> tuple[float, bool]:
         expected = len(reminders.one_per_member(lifecycle.plan(uow, NOW.astimezone(UTC), settings.tz, rs.switches)))
     engine.dispose()
     line = FakeMessenger(member_counts={GROUP: members})
+    profiler = cProfile.Profile() if PROFILE else None
     began = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     first = tick(NOW.astimezone(UTC), settings=settings, messenger=line)
     seconds = time.perf_counter() - began
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     pushed_first = len(line.pushes)
     second = tick(NOW.astimezone(UTC), settings=settings, messenger=line)
     to_members = Counter(to for to, _, _ in line.pushes if to.startswith("U"))
@@ -144,6 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database", default="sqlite", help="sqlite, or a PostgreSQL URL (a database is created)")
+    parser.add_argument("--profile", action="store_true", help="print where the first tick's time goes")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     results = {}
