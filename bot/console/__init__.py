@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from services import console_auth
 
 csrf = CSRFProtect()
-BLUEPRINTS = ("console_auth", "console_pages", "console_payments")
+BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_reports")
 
 
 def init_console(app: Flask, rt: Runtime) -> None:
@@ -26,6 +26,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     from bot.console.auth import refused, require_session, security_headers
     from bot.console.pages import bp as pages
     from bot.console.payments import bp as payments
+    from bot.console.reports import bp as reports
 
     app.config.update(
         SECRET_KEY=console_auth.session_key(rt.settings),
@@ -43,6 +44,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(pages)
     app.register_blueprint(payments)
+    app.register_blueprint(reports)
 
     @app.before_request
     def guard() -> ResponseReturnValue | None:
