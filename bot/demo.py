@@ -12,8 +12,10 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
+from bot.demo_seed import Seeded, seed_history
 from bot.fakeline import FakeLineServer
 from bot.simulator import DEMO_HOST_ID, build_simulator_server
+from bot.simulator.cast import demo_cast
 from bot.worker import Worker
 from infra.config import Settings
 from infra.db import UnitOfWork, upgrade
@@ -33,6 +35,8 @@ class Demo:
     host: str = "127.0.0.1"
     simulator_port: int = 8090
     bot_port: int = 8000
+    seed: bool = True  # on a database without campaigns, put in a few months of demo history (bot.demo_seed)
+    seeded: Seeded = field(default_factory=lambda: Seeded(0, 0), init=False)
     simulator: FakeLineServer | None = field(default=None, init=False)
     _bot_server: BaseWSGIServer | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -58,6 +62,8 @@ class Demo:
             public_url=bot_url,
         )
         bot_server.app = create_app(settings)
+        if self.seed:
+            self.seeded = self._seed(bot_server.app.extensions["groupbuy"].engine)
         self._bot_server = bot_server
         self._thread = threading.Thread(target=bot_server.serve_forever, name="groupbuy-demo-bot", daemon=True)
         self._thread.start()
@@ -72,6 +78,17 @@ class Demo:
         self._clock_thread.start()
         log.info("bot listening on %s", bot_url)
         return simulator_url
+
+    @staticmethod
+    def _seed(engine: Any) -> Seeded:
+        """Seed the demo history once: only while the database has no campaigns."""
+        cast = demo_cast()
+        with UnitOfWork(engine) as uow:
+            seeded = seed_history(uow, utcnow(), group_line_id=cast.group_id, group_name=cast.group_name)
+            uow.commit()
+        if seeded.campaigns:
+            log.info("demo history seeded: %d campaigns, %d members", seeded.campaigns, seeded.members)
+        return seeded
 
     @property
     def bot_url(self) -> str:

@@ -30,6 +30,9 @@ def demo(port: int, bot_port: int, data_dir: str, open_browser: bool) -> None:
     click.echo("     Play the host (林姐) and type /說明, or paste an announcement after /開團.")
     click.echo(f"     The host's console (one-time link, 10 minutes; 林姐 can ask for a new one with /後台 1:1): "
                f"{running.console_link()}")
+    if running.seeded.campaigns:
+        click.echo(f"     示範資料 / demo data: {running.seeded.campaigns} past campaigns titled 【示範】 (all closed) and "
+                   f"{running.seeded.members} demo members, so the console's 報表 page has numbers to show.")
     click.echo(f"     Export the shipping list: DATABASE_URL={database_url} groupbuy export orders --format xlsx -o orders.xlsx")
     click.echo("     Press Ctrl-C to stop.")
     click.echo("")

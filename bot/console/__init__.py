@@ -17,7 +17,8 @@ from bot.runtime import Runtime
 from services import console_auth
 
 csrf = CSRFProtect()
-BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_members", "console_orders")
+BLUEPRINTS = ("console_auth", "console_pages", "console_payments", "console_members", "console_orders",
+              "console_reports")
 
 
 def init_console(app: Flask, rt: Runtime) -> None:
@@ -28,6 +29,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     from bot.console.orders import bp as orders
     from bot.console.pages import bp as pages
     from bot.console.payments import bp as payments
+    from bot.console.reports import bp as reports
 
     app.config.update(
         SECRET_KEY=console_auth.session_key(rt.settings),
@@ -47,6 +49,7 @@ def init_console(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(payments)
     app.register_blueprint(members)
     app.register_blueprint(orders)
+    app.register_blueprint(reports)
 
     @app.before_request
     def guard() -> ResponseReturnValue | None:

@@ -183,7 +183,19 @@ def say_as(page: Any, who: str, text: str) -> None:
 
 @pytest.fixture
 def demo(database_url: str) -> Iterator[Demo]:
-    """Run ``groupbuy demo`` (the bot + the LINE simulator) on free ports against the test database."""
+    """Run ``groupbuy demo`` (the bot + the LINE simulator) on free ports against the test database.
+
+    Without the demo history (``bot.demo_seed``): these tests count the money of their own campaigns from zero.
+    """
+    running = Demo(database_url=database_url, simulator_port=0, bot_port=0, seed=False)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def seeded_demo(database_url: str) -> Iterator[Demo]:
+    """Run ``groupbuy demo`` as a newcomer does: first start on an empty database, so with the demo history."""
     running = Demo(database_url=database_url, simulator_port=0, bot_port=0)
     running.start()
     yield running

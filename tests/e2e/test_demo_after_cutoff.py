@@ -24,7 +24,7 @@ TPE = ZoneInfo("Asia/Taipei")
 @pytest.fixture
 def demo(database_url: str) -> Iterator[Demo]:
     """The demo with its clock ticking every second (a deployment ticks every 15 minutes)."""
-    running = Demo(database_url=database_url, simulator_port=0, bot_port=0, clock_every_s=1.0)
+    running = Demo(database_url=database_url, simulator_port=0, bot_port=0, clock_every_s=1.0, seed=False)
     running.start()
     yield running
     running.stop()
