@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from infra.db import UnitOfWork
 from infra.messages import Text
 from infra.messenger import LineError, Messenger
+from infra.sql import one_of
 from models import Member, ReminderSent
 from services.lifecycle import Candidate
 
@@ -101,7 +102,7 @@ def _lock_members(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(ids), CHUNK):
         stmt = select(Member.id, Member.line_user_id).where(
-            col(Member.id).in_(ids[start : start + CHUNK]), col(Member.is_friend).is_(True),
+            one_of(uow.dialect, Member.id, ids[start : start + CHUNK]), col(Member.is_friend).is_(True),
             col(Member.reminders_opt_out).is_(False))
         if uow.dialect == "postgresql":
             stmt = stmt.with_for_update()
@@ -117,13 +118,13 @@ def _mark(engine: Engine, outcomes: list[tuple[int, str, str]], now: datetime, r
     with UnitOfWork(engine) as uow:
         for start in range(0, len(by["sent"]), CHUNK):
             done = uow.session.execute(
-                update(ReminderSent).where(col(ReminderSent.id).in_(by["sent"][start : start + CHUNK]),
+                update(ReminderSent).where(one_of(uow.dialect, ReminderSent.id, by["sent"][start : start + CHUNK]),
                                            col(ReminderSent.status) == "pending")
                 .values(status="sent", sent_at=now).execution_options(synchronize_session=False))
             report.sent += done.rowcount  # type: ignore[attr-defined]
         for start in range(0, len(by["drop"]), CHUNK):  # over quota: certainly not delivered; plan it again later
             gone = uow.session.execute(
-                delete(ReminderSent).where(col(ReminderSent.id).in_(by["drop"][start : start + CHUNK]),
+                delete(ReminderSent).where(one_of(uow.dialect, ReminderSent.id, by["drop"][start : start + CHUNK]),
                                            col(ReminderSent.status) == "pending")
                 .execution_options(synchronize_session=False))
             report.deferred += gone.rowcount  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from infra.config import Settings
 from infra.db import UnitOfWork
 from infra.messages import QuickReply, Text
 from infra.messenger import LineError, Messenger
+from infra.sql import one_of
 from models import Host, Member, ReminderSent
 from services import directory, lifecycle, reminder_batch
 from services.lifecycle import KIND_RANK, Candidate
@@ -112,11 +113,11 @@ def fresh_only(uow: UnitOfWork, due: Sequence[Candidate], now: datetime) -> list
     for start in range(0, len(due), 500):
         chunk = due[start : start + 500]
         keys = set(uow.session.exec(
-            select(ReminderSent.dedupe_key).where(col(ReminderSent.dedupe_key).in_([c.dedupe_key for c in chunk]))
+            select(ReminderSent.dedupe_key).where(one_of(uow.dialect, ReminderSent.dedupe_key, [c.dedupe_key for c in chunk]))
         ).all())
         recent = set(uow.session.exec(
             select(ReminderSent.member_id).where(
-                col(ReminderSent.member_id).in_({c.member_id for c in chunk}), ReminderSent.kind != HOST_NOTICE,
+                one_of(uow.dialect, ReminderSent.member_id, {c.member_id for c in chunk}), ReminderSent.kind != HOST_NOTICE,
                 col(ReminderSent.status).in_(("pending", "sent")), col(ReminderSent.created_at) > now - SPACING)
         ).all())
         keep += [c for c in chunk if c.dedupe_key not in keys and c.member_id not in recent]
