@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
@@ -17,7 +19,7 @@ from parsers.statement import Statement
 from services import payments, settlement
 from services.errors import DomainError
 from services.payments import OPEN_CLAIM, Account
-from services.reconcile import Deposit, OpenClaim, match
+from services.reconcile import Decision, Deposit, OpenClaim, match
 
 WAITING = ("unmatched", "proposed")
 HOST_DECIDES = ("proposed", "ambiguous")
@@ -106,9 +108,12 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
         if claim.member_id in claimants:
             members.setdefault(claim.member_id, claimants[claim.member_id])
     before = payments.accounts(uow, members.values(), campaign_id=campaign_id)
-    waiting = list(uow.session.exec(
-        select(BankTransaction).where(col(BankTransaction.status).in_(WAITING), BankTransaction.direction == "in")
-    ).all())
+    waiting = uow.session.execute(
+        sa.select(*(col(c) for c in (BankTransaction.id, BankTransaction.amount, BankTransaction.last5,
+                                     BankTransaction.booked_on, BankTransaction.memo, BankTransaction.payer_name,
+                                     BankTransaction.status, BankTransaction.candidates)))
+        .where(col(BankTransaction.status).in_(WAITING), col(BankTransaction.direction) == "in")
+    ).all()  # plain rows: most deposits stay as they are, only the ones that change are loaded as objects below
     received = payments.claims_received(uow, claims)
     decisions = match(
         [Deposit(tx.id or 0, tx.amount, tx.last5, tx.booked_on, tx.memo, tx.payer_name) for tx in waiting],
@@ -116,11 +121,11 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
         {mid: acc.remaining for mid, acc in before.items()},
         {mid: m.display_name for mid, m in members.items() if m.display_name},
     )
-    by_id = {tx.id: tx for tx in waiting}
-    for decision in decisions:
-        tx = by_id[decision.deposit]
-        tx.status = "unmatched" if decision.kind == "unclaimed" else decision.kind
-        tx.candidates = ",".join(str(m) for m in decision.candidates)
+    was = {tx.id: (tx.status, tx.candidates) for tx in waiting}
+    changed = {d.deposit: d for d in decisions if _marks(d) != was[d.deposit]}
+    for tx in _deposits(uow, changed):
+        decision = changed[tx.id or 0]
+        tx.status, tx.candidates = _marks(decision)
         if decision.kind == "matched":
             _apply(tx, decision.member, decision.claim, campaign_id, "auto", now)
         uow.session.add(tx)
@@ -128,6 +133,19 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
     _update_claims(uow, claims, tz, statement_through)
     paid = {d.member for d in decisions if d.kind == "matched"}  # only their money moved
     return _run(uow, {mid: acc for mid, acc in before.items() if mid in paid}, campaign_id)
+
+
+def _marks(decision: Decision) -> tuple[str, str]:
+    """Return the status and candidates a decision leaves on its deposit."""
+    return ("unmatched" if decision.kind == "unclaimed" else decision.kind), ",".join(str(m) for m in decision.candidates)
+
+
+def _deposits(uow: UnitOfWork, tx_ids: Iterable[int]) -> list[BankTransaction]:
+    """Return deposits by id (one query per ``id_chunks.CHUNK`` ids)."""
+    out: list[BankTransaction] = []
+    for ids in chunks(tx_ids):
+        out.extend(uow.session.exec(select(BankTransaction).where(col(BankTransaction.id).in_(ids))).all())
+    return out
 
 
 def _members(uow: UnitOfWork, member_ids: set[int]) -> dict[int, Member]:
