@@ -1,8 +1,8 @@
 """What members' payment accounts are computed from, loaded for many members at once.
 
 ``load`` reads, for a set of members, their live order lines in non-cancelled campaigns (with the campaigns and
-items), the deposits matched to them and their credit ledger summed: three queries per ``infra.id_chunks.CHUNK``
-members, however many campaigns, lines or deposits they have. ``claims`` and ``claims_received`` do the same for
+items), the deposits matched to them and their credit ledger summed: five queries per ``infra.id_chunks.CHUNK``
+members, however many lines or deposits they have. ``claims`` and ``claims_received`` do the same for
 transfer claims.
 ``services.payments`` turns the result into accounts with the same pure rules for one member or ten thousand.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import and_
+import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
@@ -22,6 +23,8 @@ from models import BankTransaction, Campaign, Item, OrderLine, PaymentClaim
 from services import credit
 from services.credit_plan import Stored
 from services.order_views import ItemState, amount_due
+
+T = TypeVar("T", Campaign, Item)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def load(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, Books]:
 
 
 def _load(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Books]:
-    """Return the books of one chunk of members (three queries)."""
+    """Return the books of one chunk of members (five queries while their campaigns and items fit a chunk)."""
     dues = _dues(uow, ids)
     pinned: dict[int, dict[int, int]] = defaultdict(dict)
     free: dict[int, int] = defaultdict(int)
@@ -72,20 +75,32 @@ def _load(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Books]:
 def _dues(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, dict[int, tuple[Campaign, int]]]:
     """Return, per member and campaign id, each non-cancelled campaign they have live lines in and its due."""
     stmt = (
-        select(OrderLine, Campaign, Item)
+        sa.select(*(col(c) for c in (OrderLine.member_id, OrderLine.campaign_id, OrderLine.item_id, OrderLine.qty,
+                                     OrderLine.confirmed_qty, OrderLine.variant, OrderLine.guest_name)))
         .join(Campaign, col(Campaign.id) == col(OrderLine.campaign_id))
-        .outerjoin(Item, and_(col(Item.id) == col(OrderLine.item_id), col(Item.campaign_id) == col(OrderLine.campaign_id)))
-        .where(col(OrderLine.member_id).in_(ids), OrderLine.qty > 0, Campaign.status != "cancelled")
+        .where(col(OrderLine.member_id).in_(ids), col(OrderLine.qty) > 0, col(Campaign.status) != "cancelled")
     )
-    campaigns: dict[int, Campaign] = {}
+    lines = uow.session.execute(stmt).all()  # plain rows: one member's lines are a handful, ten thousand members' are not
+    campaigns = _by_id(uow, Campaign, {line.campaign_id for line in lines})
+    items = _by_id(uow, Item, {line.item_id for line in lines})
     states: dict[int, dict[int, list[ItemState]]] = defaultdict(lambda: defaultdict(list))
-    for line, campaign, item in uow.session.exec(stmt).all():
-        campaigns[line.campaign_id] = campaign
+    for line in lines:
         held = states[line.member_id][line.campaign_id]  # the campaign counts even when no line has an item of it
-        if item is not None:
+        item = items.get(line.item_id)
+        if item is not None and item.campaign_id == line.campaign_id:
             held.append(ItemState(item=item, qty=line.qty, confirmed=line.confirmed_qty, waitlist_position=None,
                                   variant=line.variant, guest=line.guest_name))
     return {mid: {cid: (campaigns[cid], amount_due(s)) for cid, s in per.items()} for mid, per in states.items()}
+
+
+def _by_id(uow: UnitOfWork, table: type[T], ids: set[int]) -> dict[int, T]:
+    """Return campaigns or items by id (one query per ``id_chunks.CHUNK`` ids)."""
+    out: dict[int, T] = {}
+    key = col(table.id)
+    for chunk in chunks(ids):
+        out.update((row.id, row) for row in uow.session.exec(select(table).where(key.in_(chunk))).all()
+                   if row.id is not None)
+    return out
 
 
 def claims(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, list[PaymentClaim]]:
