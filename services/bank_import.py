@@ -193,7 +193,8 @@ def _update_claims(uow: UnitOfWork, claims: list[PaymentClaim], tz: tzinfo, thro
 def _run(uow: UnitOfWork, before: dict[int, Account], campaign_id: int | None) -> Run:
     """Compare accounts before and after a change."""
     moved, settled, credited, earned = [], [], [], []
-    after = payments.accounts(uow, (old.member for old in before.values()), campaign_id=campaign_id)
+    known = payments.positions(uow, before)  # read once for the accounts after and for settling
+    after = payments.accounts(uow, (old.member for old in before.values()), campaign_id=campaign_id, known=known)
     for mid, old in before.items():
         new = after[mid]
         if new.received != old.received:
@@ -201,7 +202,7 @@ def _run(uow: UnitOfWork, before: dict[int, Account], campaign_id: int | None) -
             if new.received > 0 and new.remaining <= 0 < old.remaining:
                 settled.append(new.member)
     # over-payments become credit, credit is applied, points are earned
-    done = settlement.settle_many(uow, [new.member for new in moved])
+    done = settlement.settle_many(uow, [new.member for new in moved], known=known)
     for new in moved:
         assert new.member.id is not None
         if done[new.member.id].to_credit:

@@ -115,17 +115,20 @@ def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
     return _lines(*position(uow, member_id))
 
 
-def position(uow: UnitOfWork, member_id: int) -> tuple[list[Campaign], Plan]:
+def position(uow: UnitOfWork, member_id: int) -> Position:
     """Return the member's non-cancelled campaigns (oldest first) and where their money and credit stand."""
     return positions(uow, [member_id])[member_id]
 
 
-def positions(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, tuple[list[Campaign], Plan]]:
-    """Return ``position`` of many members at once (three queries per ``id_chunks.CHUNK`` members)."""
+Position = tuple[list[Campaign], Plan]
+
+
+def positions(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, Position]:
+    """Return ``position`` of many members at once (a few queries per ``id_chunks.CHUNK`` members)."""
     return {mid: _position(books) for mid, books in account_books.load(uow, member_ids).items()}
 
 
-def _position(books: Books) -> tuple[list[Campaign], Plan]:
+def _position(books: Books) -> Position:
     """Return a member's campaigns and plan from their books (no database)."""
     return list(books.campaigns), plan(books.dues, books.pinned, books.free, books.stored)
 
@@ -143,19 +146,23 @@ def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) 
     return accounts(uow, [member], campaign_id=campaign_id)[member.id]
 
 
-def accounts(uow: UnitOfWork, members: Iterable[Member], *, campaign_id: int | None = None) -> dict[int, Account]:
-    """Return ``account`` of many members at once, by member id (five queries per ``id_chunks.CHUNK`` members)."""
+def accounts(uow: UnitOfWork, members: Iterable[Member], *, campaign_id: int | None = None,
+             known: Mapping[int, Position] | None = None) -> dict[int, Account]:
+    """Return ``account`` of many members at once, by member id (a few queries per ``id_chunks.CHUNK`` members).
+
+    ``known``: the members' positions as ``positions`` returned them in this transaction, nothing written since.
+    """
     by_id = {m.id: m for m in members if m.id is not None}
-    books = account_books.load(uow, by_id)
+    where = known if known is not None else positions(uow, by_id)
     claims = account_books.claims(uow, by_id)
     received = claims_received(uow, [c for held in claims.values() for c in held if c.status in OPEN_CLAIM])
-    return {mid: _account(m, books[mid], claims.get(mid, []), received, campaign_id) for mid, m in by_id.items()}
+    return {mid: _account(m, where[mid], claims.get(mid, []), received, campaign_id) for mid, m in by_id.items()}
 
 
-def _account(member: Member, books: Books, claims: list[PaymentClaim], received: Mapping[int, int],
+def _account(member: Member, position: Position, claims: list[PaymentClaim], received: Mapping[int, int],
              campaign_id: int | None) -> Account:
-    """Return a member's account from their books, claims and the money matched to each claim (no database)."""
-    campaigns, where = _position(books)
+    """Return a member's account from their position, claims and the money matched to each claim (no database)."""
+    campaigns, where = position
     lines = _lines(campaigns, where)
     if campaign_id is not None:
         lines = [c for c in lines if c.campaign is not None and c.campaign.id == campaign_id]

@@ -8,7 +8,7 @@ difference between the plan and the ledger, and the over-payment and points rows
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import col, func, select
@@ -39,12 +39,16 @@ def settle(uow: UnitOfWork, member: Member, *, cause: str = "over_payment", by: 
     return settle_many(uow, [member], cause=cause, by=by)[member.id]
 
 
-def settle_many(uow: UnitOfWork, members: Iterable[Member], *, cause: str = "over_payment",
-                by: str = "auto") -> dict[int, Settled]:
-    """Settle many members at once, by member id: positions, newest deposits and points are read in bulk."""
+def settle_many(uow: UnitOfWork, members: Iterable[Member], *, cause: str = "over_payment", by: str = "auto",
+                known: Mapping[int, payments.Position] | None = None) -> dict[int, Settled]:
+    """Settle many members at once, by member id: positions, newest deposits and points are read in bulk.
+
+    ``known``: the members' positions as ``payments.positions`` returned them in this transaction, nothing written since.
+    """
     assert cause in credit.FROM_DEPOSITS
     ids = list(dict.fromkeys(m.id for m in members if m.id is not None))
-    where_of = {mid: where for mid, (_campaigns, where) in payments.positions(uow, ids).items()}
+    read = known if known is not None else payments.positions(uow, ids)
+    where_of = {mid: read[mid][1] for mid in ids}
     last_tx = _last_deposits(uow, ids)
     to_credit = {mid: _write_credit(uow, mid, where_of[mid], cause, by, last_tx.get(mid)) for mid in ids}
     paid = {mid: {line.campaign: line.paid for line in where_of[mid].lines if line.campaign is not None} for mid in ids}
