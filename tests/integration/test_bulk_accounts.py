@@ -204,7 +204,7 @@ def test_bulk_accounts_equal_the_member_by_member_reads(engine: Engine, b: Books
 
 
 def ledgers(uow: UnitOfWork, members: list[Member]) -> list[tuple]:
-    """Return the credit and points rows as plain values, members by their place in the draw."""
+    """Return the credit and points rows as plain values, members and campaigns by their place in the draw."""
     place = {m.id: n for n, m in enumerate(members)}
     campaign = {c.id: c.title for c in uow.session.exec(select(Campaign)).all()}
     deposit = {tx.id: tx.fingerprint for tx in uow.session.exec(select(BankTransaction)).all()}
@@ -212,7 +212,8 @@ def ledgers(uow: UnitOfWork, members: list[Member]) -> list[tuple]:
     for table in (CreditEntry, PointEntry):
         for e in uow.session.exec(select(table).order_by(col(table.id))).all():
             rows.append((table.__name__, place[e.member_id], e.seq, e.cause, e.amount, campaign.get(e.campaign_id),
-                         deposit.get(e.transaction_id), e.dedupe_key is not None, e.note))
+                         deposit.get(e.transaction_id), e.dedupe_key is not None,
+                         e.note.replace(f"第{e.campaign_id}團", f"第{campaign.get(e.campaign_id)}團")))  # ids differ on PG
     return rows
 
 
