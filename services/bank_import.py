@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
+from infra.id_chunks import chunks
 from models import BankTransaction, Member, PaymentClaim, StatementImport
 from parsers.statement import Statement
 from services import payments, settlement
 from services.errors import DomainError
 from services.payments import OPEN_CLAIM, Account
-from services.reconcile import Deposit, OpenClaim, match
+from services.reconcile import Decision, Deposit, OpenClaim, match
 
 WAITING = ("unmatched", "proposed")
 HOST_DECIDES = ("proposed", "ambiguous")
@@ -100,26 +103,29 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
     claims = [c for c in open_claims(uow) if campaign_id is None or c.member_id in members]
     if campaign_id is not None:
         claims = [c for c in claims if c.campaign_id in (None, campaign_id)]
+    claimants = _members(uow, {c.member_id for c in claims} - set(members))
     for claim in claims:
-        if claim.member_id not in members:
-            member = uow.session.get(Member, claim.member_id)
-            if member is not None:
-                members[claim.member_id] = member
-    before = {mid: payments.account(uow, m, campaign_id=campaign_id) for mid, m in members.items()}
-    waiting = list(uow.session.exec(
-        select(BankTransaction).where(col(BankTransaction.status).in_(WAITING), BankTransaction.direction == "in")
-    ).all())
+        if claim.member_id in claimants:
+            members.setdefault(claim.member_id, claimants[claim.member_id])
+    before = payments.accounts(uow, members.values(), campaign_id=campaign_id)
+    waiting = uow.session.execute(
+        sa.select(*(col(c) for c in (BankTransaction.id, BankTransaction.amount, BankTransaction.last5,
+                                     BankTransaction.booked_on, BankTransaction.memo, BankTransaction.payer_name,
+                                     BankTransaction.status, BankTransaction.candidates)))
+        .where(col(BankTransaction.status).in_(WAITING), col(BankTransaction.direction) == "in")
+    ).all()  # plain rows: most deposits stay as they are, only the ones that change are loaded as objects below
+    received = payments.claims_received(uow, claims)
     decisions = match(
         [Deposit(tx.id or 0, tx.amount, tx.last5, tx.booked_on, tx.memo, tx.payer_name) for tx in waiting],
-        [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, payments.claim_received(uow, c)) for c in claims],
+        [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, received.get(c.id or 0, 0)) for c in claims],
         {mid: acc.remaining for mid, acc in before.items()},
         {mid: m.display_name for mid, m in members.items() if m.display_name},
     )
-    by_id = {tx.id: tx for tx in waiting}
-    for decision in decisions:
-        tx = by_id[decision.deposit]
-        tx.status = "unmatched" if decision.kind == "unclaimed" else decision.kind
-        tx.candidates = ",".join(str(m) for m in decision.candidates)
+    was = {tx.id: (tx.status, tx.candidates) for tx in waiting}
+    changed = {d.deposit: d for d in decisions if _marks(d) != was[d.deposit]}
+    for tx in _deposits(uow, changed):
+        decision = changed[tx.id or 0]
+        tx.status, tx.candidates = _marks(decision)
         if decision.kind == "matched":
             _apply(tx, decision.member, decision.claim, campaign_id, "auto", now)
         uow.session.add(tx)
@@ -127,6 +133,28 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
     _update_claims(uow, claims, tz, statement_through)
     paid = {d.member for d in decisions if d.kind == "matched"}  # only their money moved
     return _run(uow, {mid: acc for mid, acc in before.items() if mid in paid}, campaign_id)
+
+
+def _marks(decision: Decision) -> tuple[str, str]:
+    """Return the status and candidates a decision leaves on its deposit."""
+    return ("unmatched" if decision.kind == "unclaimed" else decision.kind), ",".join(str(m) for m in decision.candidates)
+
+
+def _deposits(uow: UnitOfWork, tx_ids: Iterable[int]) -> list[BankTransaction]:
+    """Return deposits by id (one query per ``id_chunks.CHUNK`` ids)."""
+    out: list[BankTransaction] = []
+    for ids in chunks(tx_ids):
+        out.extend(uow.session.exec(select(BankTransaction).where(col(BankTransaction.id).in_(ids))).all())
+    return out
+
+
+def _members(uow: UnitOfWork, member_ids: set[int]) -> dict[int, Member]:
+    """Return members by id (one query per ``id_chunks.CHUNK`` ids)."""
+    out: dict[int, Member] = {}
+    for ids in chunks(member_ids):
+        out.update((m.id, m) for m in uow.session.exec(select(Member).where(col(Member.id).in_(ids))).all()
+                   if m.id is not None)
+    return out
 
 
 def _apply(tx: BankTransaction, member_id: int | None, claim_id: int | None, campaign_id: int | None,
@@ -144,12 +172,13 @@ def _apply(tx: BankTransaction, member_id: int | None, claim_id: int | None, cam
 def _update_claims(uow: UnitOfWork, claims: list[PaymentClaim], tz: tzinfo, through: date | None) -> None:
     """Set each claim's status from the money matched to it (a tie waiting for the host is not "not found")."""
     held = {tx.last5 for tx in waiting_for_host(uow)}
+    received = payments.claims_received(uow, claims)
+    open_ended = _members(uow, {c.member_id for c in claims if c.amount is None and received.get(c.id or 0)})
+    owing = {mid for mid, acc in payments.accounts(uow, open_ended.values()).items() if acc.remaining > 0}
     for claim in claims:
-        got = payments.claim_received(uow, claim)
+        got = received.get(claim.id or 0, 0)
         if got and claim.amount is None:
-            member = uow.session.get(Member, claim.member_id)
-            owes = member is not None and payments.account(uow, member).remaining > 0
-            claim.status = "partial" if owes else "matched"
+            claim.status = "partial" if claim.member_id in owing else "matched"
         elif got and claim.amount is not None and got >= claim.amount:
             claim.status = "matched"
         elif got:
@@ -164,17 +193,22 @@ def _update_claims(uow: UnitOfWork, claims: list[PaymentClaim], tz: tzinfo, thro
 def _run(uow: UnitOfWork, before: dict[int, Account], campaign_id: int | None) -> Run:
     """Compare accounts before and after a change."""
     moved, settled, credited, earned = [], [], [], []
-    for old in before.values():
-        new = payments.account(uow, old.member, campaign_id=campaign_id)
+    known = payments.positions(uow, before)  # read once for the accounts after and for settling
+    after = payments.accounts(uow, (old.member for old in before.values()), campaign_id=campaign_id, known=known)
+    for mid, old in before.items():
+        new = after[mid]
         if new.received != old.received:
             moved.append(new)
             if new.received > 0 and new.remaining <= 0 < old.remaining:
                 settled.append(new.member)
-            done = settlement.settle(uow, new.member)  # over-payments become credit, credit is applied, points
-            if done.to_credit:
-                credited.append((new, done.to_credit))
-            if done.points:
-                earned.append((new.member, done.points))
+    # over-payments become credit, credit is applied, points are earned
+    done = settlement.settle_many(uow, [new.member for new in moved], known=known)
+    for new in moved:
+        assert new.member.id is not None
+        if done[new.member.id].to_credit:
+            credited.append((new, done[new.member.id].to_credit))
+        if done[new.member.id].points:
+            earned.append((new.member, done[new.member.id].points))
     return Run(tuple(moved), tuple(settled), tuple(credited), tuple(earned))
 
 

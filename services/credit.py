@@ -7,6 +7,7 @@ an ``applied`` row names the entry it was drawn from (``source_id``), one row pe
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -46,16 +47,29 @@ def balances(uow: UnitOfWork) -> dict[int, int]:
 
 def stored(uow: UnitOfWork, member_id: int) -> Stored:
     """Return the ledger summed the way ``credit_plan.plan`` reads it (one query)."""
+    return stored_many(uow, [member_id])[member_id]
+
+
+def stored_many(uow: UnitOfWork, member_ids: Sequence[int]) -> dict[int, Stored]:
+    """Return each member's ledger summed the way ``credit_plan.plan`` reads it (one query; every id answered)."""
     stmt = (
-        select(CreditEntry.cause, CreditEntry.campaign_id, func.sum(CreditEntry.amount))
-        .where(CreditEntry.member_id == member_id)
-        .group_by(col(CreditEntry.cause), col(CreditEntry.campaign_id))
+        select(CreditEntry.member_id, CreditEntry.cause, CreditEntry.campaign_id, func.sum(CreditEntry.amount))
+        .where(col(CreditEntry.member_id).in_(member_ids))
+        .group_by(col(CreditEntry.member_id), col(CreditEntry.cause), col(CreditEntry.campaign_id))
+        .order_by(col(CreditEntry.member_id), col(CreditEntry.cause), col(CreditEntry.campaign_id))
     )
+    sums: dict[int, list[tuple[str, int | None, int]]] = defaultdict(list)
+    for member_id, cause, campaign_id, amount in uow.session.exec(stmt).all():
+        sums[member_id].append((cause, campaign_id, int(amount or 0)))
+    return {member_id: _summed(sums.get(member_id, [])) for member_id in member_ids}
+
+
+def _summed(sums: Sequence[tuple[str, int | None, int]]) -> Stored:
+    """Fold one member's sums per (cause, campaign) into what ``credit_plan.plan`` reads."""
     applied: dict[int, int] = defaultdict(int)
     converted: dict[int | None, int] = defaultdict(int)
     total = 0
-    for cause, campaign_id, amount in uow.session.exec(stmt).all():
-        amount = int(amount or 0)
+    for cause, campaign_id, amount in sums:
         total += amount
         if cause in APPLIED and campaign_id is not None:
             applied[campaign_id] -= amount

@@ -12,15 +12,16 @@ Credit (購物金) pays a due before deposits are asked for, and money paid beyo
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from models import BankTransaction, Campaign, Member, OrderLine, PaymentClaim, Setting
-from services import credit, order_views
+from models import Campaign, Member, OrderLine, PaymentClaim, Setting
+from services import account_books
+from services.account_books import Books
 from services.credit_plan import Plan, plan
 from services.errors import DomainError
 from services.reconcile import ClaimState, PaymentStatus, status_of
@@ -114,18 +115,22 @@ def ledger(uow: UnitOfWork, member_id: int) -> list[CampaignDue]:
     return _lines(*position(uow, member_id))
 
 
-def position(uow: UnitOfWork, member_id: int) -> tuple[list[Campaign], Plan]:
+def position(uow: UnitOfWork, member_id: int) -> Position:
     """Return the member's non-cancelled campaigns (oldest first) and where their money and credit stand."""
-    campaigns = list(reversed(order_views.campaigns_of_member(uow, member_id)))
-    dues = [(c.id or 0, order_views.amount_due(order_views.member_state(uow, c, member_id))) for c in campaigns]
-    pinned: dict[int, int] = defaultdict(int)
-    free = 0
-    for tx in matched_deposits(uow, member_id):
-        if tx.campaign_id is not None:
-            pinned[tx.campaign_id] += tx.amount
-        else:
-            free += tx.amount
-    return campaigns, plan(dues, pinned, free, credit.stored(uow, member_id))
+    return positions(uow, [member_id])[member_id]
+
+
+Position = tuple[list[Campaign], Plan]
+
+
+def positions(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, Position]:
+    """Return ``position`` of many members at once (a few queries per ``id_chunks.CHUNK`` members)."""
+    return {mid: _position(books) for mid, books in account_books.load(uow, member_ids).items()}
+
+
+def _position(books: Books) -> Position:
+    """Return a member's campaigns and plan from their books (no database)."""
+    return list(books.campaigns), plan(books.dues, books.pinned, books.free, books.stored)
 
 
 def _lines(campaigns: list[Campaign], where: Plan) -> list[CampaignDue]:
@@ -135,41 +140,49 @@ def _lines(campaigns: list[Campaign], where: Plan) -> list[CampaignDue]:
                         line.credit, line.to_credit) for line in where.lines]
 
 
-def matched_deposits(uow: UnitOfWork, member_id: int) -> list[BankTransaction]:
-    """Return the deposits matched to a member."""
-    stmt = select(BankTransaction).where(
-        BankTransaction.matched_member_id == member_id, BankTransaction.status == "matched"
-    )
-    return list(uow.session.exec(stmt.order_by(col(BankTransaction.id))).all())
-
-
 def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) -> Account:
     """Return a member's account over all their campaigns (or one campaign)."""
     assert member.id is not None
-    campaigns, where = position(uow, member.id)
+    return accounts(uow, [member], campaign_id=campaign_id)[member.id]
+
+
+def accounts(uow: UnitOfWork, members: Iterable[Member], *, campaign_id: int | None = None,
+             known: Mapping[int, Position] | None = None) -> dict[int, Account]:
+    """Return ``account`` of many members at once, by member id (a few queries per ``id_chunks.CHUNK`` members).
+
+    ``known``: the members' positions as ``positions`` returned them in this transaction, nothing written since.
+    """
+    by_id = {m.id: m for m in members if m.id is not None}
+    where = known if known is not None else positions(uow, by_id)
+    claims = account_books.claims(uow, by_id)
+    received = claims_received(uow, [c for held in claims.values() for c in held if c.status in OPEN_CLAIM])
+    return {mid: _account(m, where[mid], claims.get(mid, []), received, campaign_id) for mid, m in by_id.items()}
+
+
+def _account(member: Member, position: Position, claims: list[PaymentClaim], received: Mapping[int, int],
+             campaign_id: int | None) -> Account:
+    """Return a member's account from their position, claims and the money matched to each claim (no database)."""
+    campaigns, where = position
     lines = _lines(campaigns, where)
     if campaign_id is not None:
         lines = [c for c in lines if c.campaign is not None and c.campaign.id == campaign_id]
-    claims = claims_of(uow, member.id)
-    open_claims = [c for c in claims if c.status in OPEN_CLAIM and claim_received(uow, c) == 0]
+    open_claims = [c for c in claims if c.status in OPEN_CLAIM and received.get(c.id or 0, 0) == 0]
     state: ClaimState = "none"
     if open_claims:
         state = "claimed" if any(c.status != "not_found" for c in open_claims) else "not_found"
     return Account(member, tuple(lines), claims[-1] if claims else None, state, where.balance)
 
 
-def claims_of(uow: UnitOfWork, member_id: int) -> list[PaymentClaim]:
-    """Return a member's claims, oldest first."""
-    stmt = select(PaymentClaim).where(PaymentClaim.member_id == member_id).order_by(col(PaymentClaim.id))
-    return list(uow.session.exec(stmt).all())
-
-
 def claim_received(uow: UnitOfWork, claim: PaymentClaim) -> int:
     """Return the money matched to a claim so far."""
-    stmt = select(BankTransaction).where(
-        BankTransaction.matched_claim_id == claim.id, BankTransaction.status == "matched"
-    )
-    return sum(tx.amount for tx in uow.session.exec(stmt).all())
+    return claims_received(uow, [claim]).get(claim.id or 0, 0)
+
+
+def claims_received(uow: UnitOfWork, claims: Iterable[PaymentClaim]) -> dict[int, int]:
+    """Return the money matched to each claim so far, by claim id (one query per ``id_chunks.CHUNK`` claims)."""
+    ids = [c.id for c in claims if c.id is not None]
+    received = account_books.claims_received(uow, ids)
+    return {cid: received.get(cid, 0) for cid in ids}
 
 
 def members_with_orders(uow: UnitOfWork, *, campaign_id: int | None = None, group_id: int | None = None) -> list[Member]:

@@ -7,12 +7,14 @@ key names the member, the campaign and the new total, so re-running reconciliati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
+from infra.id_chunks import chunks
 from models import Campaign, Member, PointEntry, Setting
 from services import credit
 from services.errors import DomainError
@@ -72,11 +74,25 @@ def earn(uow: UnitOfWork, member_id: int, paid: Mapping[int, int], *, transactio
     Earning is by target: a campaign's points are what its paid money is worth at its group's rate, less the
     points already earned on it. Points once earned are never taken back (a lower rate later earns nothing).
     """
-    earned = _earned_by_campaign(uow, member_id)
+    return earn_many(uow, {member_id: paid}, transaction_ids={member_id: transaction_id})[member_id]
+
+
+def earn_many(uow: UnitOfWork, paid: Mapping[int, Mapping[int, int]], *,
+              transaction_ids: Mapping[int, int | None] | None = None) -> dict[int, int]:
+    """Return ``earn`` for many members (``{member: {campaign: NT$}}``): rates and points earned read in bulk."""
+    rates = _rates(uow, {cid for per in paid.values() for cid, money in per.items() if money > 0})
+    earners = [mid for mid, per in paid.items() if any(rates.get(cid) and money > 0 for cid, money in per.items())]
+    earned = _earned_by_campaign(uow, earners)
+    tx = transaction_ids or {}
+    return {mid: _earn(uow, mid, per, rates, earned.get(mid, {}), tx.get(mid)) for mid, per in paid.items()}
+
+
+def _earn(uow: UnitOfWork, member_id: int, paid: Mapping[int, int], rates: Mapping[int, int | None],
+          earned: Mapping[int, int], transaction_id: int | None) -> int:
+    """Write one member's points up to each campaign's target; return the points added."""
     added = 0
     for campaign_id, money in paid.items():
-        campaign = uow.session.get(Campaign, campaign_id)
-        rate = rate_of(uow, campaign.group_id) if campaign is not None else None
+        rate = rates.get(campaign_id)
         if not rate or money <= 0:
             continue
         target = money // rate
@@ -91,14 +107,34 @@ def earn(uow: UnitOfWork, member_id: int, paid: Mapping[int, int], *, transactio
     return added
 
 
-def _earned_by_campaign(uow: UnitOfWork, member_id: int) -> dict[int, int]:
-    """Return the points the member earned per campaign."""
-    stmt = (
-        select(PointEntry.campaign_id, func.sum(PointEntry.amount))
-        .where(PointEntry.member_id == member_id, PointEntry.cause == "earned")
-        .group_by(col(PointEntry.campaign_id))
-    )
-    return {cid: int(total or 0) for cid, total in uow.session.exec(stmt).all() if cid is not None}
+def _rates(uow: UnitOfWork, campaign_ids: set[int]) -> dict[int, int | None]:
+    """Return the points rate of each campaign's group (one settings query per group)."""
+    by_group: dict[int, int | None] = {}
+    out: dict[int, int | None] = {}
+    for campaign_id in sorted(campaign_ids):
+        campaign = uow.session.get(Campaign, campaign_id)
+        if campaign is None:
+            out[campaign_id] = None
+            continue
+        if campaign.group_id not in by_group:
+            by_group[campaign.group_id] = rate_of(uow, campaign.group_id)
+        out[campaign_id] = by_group[campaign.group_id]
+    return out
+
+
+def _earned_by_campaign(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Return the points each member earned per campaign (members who earned none are absent)."""
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for ids in chunks(member_ids):
+        stmt = (
+            select(PointEntry.member_id, PointEntry.campaign_id, func.sum(PointEntry.amount))
+            .where(col(PointEntry.member_id).in_(ids), PointEntry.cause == "earned")
+            .group_by(col(PointEntry.member_id), col(PointEntry.campaign_id))
+        )
+        for mid, cid, total in uow.session.exec(stmt).all():
+            if cid is not None:
+                out[mid][cid] = int(total or 0)
+    return dict(out)
 
 
 def redeem(uow: UnitOfWork, member: Member, points: int, *, group_id: int, by: str | None) -> int:
