@@ -7,7 +7,7 @@ Planning only reads; ``services.reminders`` records and sends. Each candidate ca
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -15,10 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from infra.db import UnitOfWork
+from infra.id_chunks import chunks
 from infra.messages import QuickReply
+from infra.sql import one_of
 from models import Campaign, Item, Member
 from services import refill_model
 from services.plan_lookups import Lookups
@@ -73,12 +74,13 @@ class Switches:
     lead_days: int = 3
 
 
-def eligible_members(uow: UnitOfWork, among: SelectOfScalar[int] | None = None) -> list[Member]:
-    """Return members a reminder may go to (friends who did not opt out), of the ``among`` query when given, by id."""
+def eligible_members(uow: UnitOfWork, among: Collection[int] | None = None) -> list[Member]:
+    """Return members a reminder may go to (friends who did not opt out), of ``among`` when given, by id."""
     stmt = select(Member).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
-    if among is not None:
-        stmt = stmt.where(col(Member.id).in_(among))
-    return list(uow.session.exec(stmt.order_by(col(Member.id))).all())
+    if among is None:
+        return list(uow.session.exec(stmt.order_by(col(Member.id))).all())
+    found = [m for chunk in chunks(among) for m in uow.session.exec(stmt.where(one_of(uow.dialect, Member.id, chunk))).all()]
+    return sorted(found, key=lambda m: m.id or 0)
 
 
 def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> list[Candidate]:

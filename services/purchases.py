@@ -8,9 +8,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from infra.db import UnitOfWork
+from infra.id_chunks import chunks
+from infra.sql import one_of
 from models import Campaign, Item, OrderLine
 from services import pricing
 
@@ -36,7 +37,7 @@ def campaign_date(campaign: Campaign) -> datetime:
 
 
 def purchases(uow: UnitOfWork, *, member_id: int | None = None,
-              member_ids: Collection[int] | SelectOfScalar[int] | None = None) -> list[Purchase]:
+              member_ids: Collection[int] | None = None) -> list[Purchase]:
     """Return purchases (confirmed quantities of campaigns not cancelled), ordered by member then date.
 
     Of one member, of ``member_ids``, or of everyone. Reads the order lines as plain columns and each campaign and
@@ -51,12 +52,9 @@ def purchases(uow: UnitOfWork, *, member_id: int | None = None,
         query = query.where(OrderLine.member_id == member_id)
     if member_ids is None:
         rows = list(uow.session.exec(query).all())
-    elif isinstance(member_ids, SelectOfScalar):
-        rows = list(uow.session.exec(query.where(col(OrderLine.member_id).in_(member_ids))).all())
     else:
-        wanted = sorted(member_ids)
-        rows = [row for start in range(0, len(wanted), 500)
-                for row in uow.session.exec(query.where(col(OrderLine.member_id).in_(wanted[start : start + 500]))).all()]
+        rows = [row for chunk in chunks(member_ids)
+                for row in uow.session.exec(query.where(one_of(uow.dialect, OrderLine.member_id, chunk))).all()]
     campaign_ids = sorted({cid for _, cid, _, _ in rows})
     found: dict[int, Campaign] = {}
     items: dict[int, Item] = {}
@@ -89,16 +87,17 @@ def _price(seen: dict[tuple[int, int], int], item: Item, qty: int) -> int:
     return seen[key]
 
 
-def recent_buyers(uow: UnitOfWork, since: datetime) -> SelectOfScalar[int]:
-    """Return a query of the members with a purchase (of a campaign not cancelled) dated after ``since``.
-
-    A query, not a list: the database filters by it in place (``IN (SELECT …)``), so no list of ids travels back
-    and forth (on PostgreSQL, turning tens of thousands of bound ids into SQL cost seconds).
-    """
+def recent_buyers(uow: UnitOfWork, since: datetime) -> set[int]:
+    """Return the members with a purchase (of a campaign not cancelled) dated after ``since``."""
     stmt = select(Campaign).where(col(Campaign.status) != "cancelled")
     recent = sorted(c.id for c in uow.session.exec(stmt).all() if c.id is not None and campaign_date(c) > since)
-    return (select(OrderLine.member_id)
-            .where(col(OrderLine.campaign_id).in_(recent), col(OrderLine.confirmed_qty) > 0).distinct())
+    found: set[int] = set()
+    for chunk in chunks(recent):
+        found.update(uow.session.exec(
+            select(OrderLine.member_id).where(one_of(uow.dialect, OrderLine.campaign_id, chunk),
+                                              col(OrderLine.confirmed_qty) > 0).distinct()
+        ).all())
+    return found
 
 
 def _by_name(items: Iterable[tuple[Item, int]]) -> dict[str, int]:
