@@ -149,7 +149,8 @@ def member_filter(ctx: EventContext, args: str) -> bool:
 
 @command("/設定", host_only=True, summary="確認方式：/設定 回覆 引用|彙整|安靜；推播：/設定 推播 開|關；"
          "集點：/設定 集點 100|關；點數折抵：/設定 點數折抵 1；截單提醒：/設定 截單提醒 回覆|推播|關"
-         "（群組推播每位成員各算一則訊息額度）", usage="項目 值")
+         "（群組推播每位成員各算一則訊息額度）；催款私訊：/設定 催款私訊 開|關；棄單：/設定 棄單 2；"
+         "取貨期限：/設定 取貨期限 3|關", usage="項目 值")
 def settings_command(ctx: EventContext, args: str) -> None:
     """Show or change the group's settings."""
     group = group_or_refuse(ctx)
