@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from handlers.confirmations import MAX_MESSAGES, fresh
+from handlers.confirmations import fresh
 from handlers.context import EventContext, Outgoing
 from infra.db import UnitOfWork
-from infra.messages import MAX_TEXT, Text
+from infra.messages import MAX_REPLY_MESSAGES, MAX_TEXT, Text, utf16_len
 from services import campaigns, closing_soon, directory
 
 
@@ -51,17 +51,14 @@ def annotate(uow: UnitOfWork, contexts: list[EventContext], now: datetime) -> No
 def _fits(out: Outgoing, line: str) -> bool:
     """Return True when the line can go on the reply's last text, or as a message of its own."""
     last = out.messages[-1]
-    return (isinstance(last, Text) and _units(last.text) + _units(line) + 2 <= MAX_TEXT) or len(out.messages) < MAX_MESSAGES
+    fits = isinstance(last, Text) and utf16_len(last.text) + utf16_len(line) + 2 <= MAX_TEXT
+    return fits or len(out.messages) < MAX_REPLY_MESSAGES
 
 
 def _append(out: Outgoing, line: str) -> None:
     """Add the line to the reply's last text (or as a message of its own when that text is full or not a text)."""
     last = out.messages[-1]
-    if isinstance(last, Text) and _units(last.text) + _units(line) + 2 <= MAX_TEXT:
+    if isinstance(last, Text) and utf16_len(last.text) + utf16_len(line) + 2 <= MAX_TEXT:
         out.messages[-1] = replace(last, text=f"{last.text}\n\n{line}")
     else:
         out.messages.append(Text(line))
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2

@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from handlers import order_messages as say
 from handlers.context import Confirmation, EventContext, Outgoing
 from infra.db import UnitOfWork
-from infra.messages import Message, Text
+from infra.messages import MAX_REPLY_MESSAGES, Message, Text
 from models import Campaign, Member, OwedConfirmation
 from services import blocklist, order_views, survey
 
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 FOLD_AT = 4  # this many members confirmed in one chat's batch get one folded reply instead of a reply each
 MAX_TOKEN_AGE_S = 50.0  # LINE takes a reply token for about a minute after delivery; keep a margin for the send
 PER_MESSAGE = 10  # members named per message of a folded reply
-MAX_MESSAGES = 5  # messages per reply
 RECOVER_AFTER_S = 10.0  # an owed row this old is no longer on its way to LINE in any worker: another may send it
 FORGET_AFTER = timedelta(minutes=30)  # an owed confirmation no reply carried by then is dropped (and logged)
 
@@ -192,7 +191,7 @@ def _outgoing(ctx: EventContext) -> Outgoing | None:
 
 def _room(ctx: EventContext) -> int:
     out = _outgoing(ctx)
-    return MAX_MESSAGES - (len(out.messages) if out is not None else 0)
+    return MAX_REPLY_MESSAGES - (len(out.messages) if out is not None else 0)
 
 
 def _reply(ctx: EventContext, messages: list[Message], rows: list[int], *, first: bool = False) -> None:
@@ -231,7 +230,7 @@ def recover(uow: UnitOfWork, now: datetime, busy: Collection[int] = ()) -> list[
         chunks = list(_chunks(uow, owed))
         tokens = list(dict.fromkeys((r.reply_token, r.token_at) for r in reversed(found)))
         for token, token_at in tokens:
-            taken, chunks = chunks[:MAX_MESSAGES], chunks[MAX_MESSAGES:]
+            taken, chunks = chunks[:MAX_REPLY_MESSAGES], chunks[MAX_REPLY_MESSAGES:]
             if not taken:
                 break
             replies.append(Outgoing([m for m, _ in taken], reply_token=token, token_at=token_at,

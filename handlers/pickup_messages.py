@@ -12,32 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from infra.messages import Text
+from handlers.order_messages import money
+from infra.messages import MAX_MENTIONS, MAX_REPLY_MESSAGES, Text, literal_braces, utf16_len
 from models import Campaign
 from services.arrival import Arrival
 from services.directory import label
 from services.order_views import ItemState
 from services.pickup import CampaignPickup, Ticked, Waiting
 
-MAX_MENTIONS = 100  # substitution objects per textV2 message
 MAX_UNITS = 4700  # UTF-16 units per message, leaving room for a closing line
-MAX_REPLY = 5  # messages per reply (and per push)
 WEEKDAYS = "一二三四五六日"
-
-
-def money(n: int) -> str:
-    """Format NT$ with thousands separators."""
-    return f"${n:,}"
-
-
-def units(text: str) -> int:
-    """Return the length of text as LINE counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def safe(text: str) -> str:
-    """Return text that cannot be read as a textV2 placeholder (braces made full-width)."""
-    return text.replace("{", "｛").replace("}", "｝")
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
@@ -50,7 +34,7 @@ def state_text(state: ItemState) -> str:
     """Describe one confirmed item: ``A 高麗菜水餃（辣味）×2`` (a guest's: ``［代訂 王奶奶］``)."""
     variant = f"（{state.variant}）" if state.variant else ""
     guest = f"［代訂 {state.guest}］" if state.guest else ""
-    return safe(f"{state.item.code} {state.item.name}{variant}×{state.confirmed}{guest}")
+    return literal_braces(f"{state.item.code} {state.item.name}{variant}×{state.confirmed}{guest}")
 
 
 def items_text(states: Sequence[ItemState]) -> str:
@@ -65,9 +49,9 @@ def campaigns_text(held: Sequence[CampaignPickup]) -> str:
 
 def pickup_info(campaign: Campaign, tz: ZoneInfo) -> list[str]:
     """Return the pickup information lines of a campaign."""
-    lines = [f"📍 取貨地點：{safe(campaign.pickup_place or '請等團主通知')}"]
+    lines = [f"📍 取貨地點：{literal_braces(campaign.pickup_place or '請等團主通知')}"]
     if campaign.pickup_time:
-        lines.append(f"🕒 取貨時間：{safe(campaign.pickup_time)}")
+        lines.append(f"🕒 取貨時間：{literal_braces(campaign.pickup_time)}")
     if campaign.pickup_deadline:
         lines.append(f"⏳ 取貨期限：{when(campaign.pickup_deadline, tz)} 前（逾期未取會記為棄單）")
     return lines
@@ -82,7 +66,7 @@ class Chunk:
 
     def fits(self, line: str, mentions: int) -> bool:
         """Return True when one more line (with its mentions) stays within the limits."""
-        size = sum(units(x) + 1 for x in self.lines) + units(line)
+        size = sum(utf16_len(x) + 1 for x in self.lines) + utf16_len(line)
         return size <= MAX_UNITS and len(self.mentions) + mentions <= MAX_MENTIONS
 
     def text(self) -> Text:
@@ -93,7 +77,7 @@ class Chunk:
 def arrival_chunks(arrival: Arrival, tz: ZoneInfo) -> list[Chunk]:
     """Return the arrival notice as messages: the pickup information, then every buyer mentioned with their items."""
     campaign = arrival.campaign
-    title = f"第{campaign.id}團【{safe(campaign.title)}】"
+    title = f"第{campaign.id}團【{literal_braces(campaign.title)}】"
     first = "🔄 取貨資訊更新！" + title if arrival.updated else f"📦 {title}到貨囉！"
     head = [first, *pickup_info(campaign, tz)]
     if not arrival.buyers:
@@ -120,7 +104,7 @@ def buyers_left(chunks: Sequence[Chunk]) -> int:
 
 def ticked_text(ticked: Ticked, *, undo: bool, tz: ZoneInfo) -> str:
     """Describe one member's /取貨 (or its undo)."""
-    name = safe(label(ticked.member))
+    name = literal_braces(label(ticked.member))
     if not ticked.changed and not ticked.unchanged:
         return f"ℹ️ {name} 沒有已到貨的商品可以取（還沒 /到貨 的團不算）。輸入 /未取 看還有誰沒取。"
     if not ticked.changed:
@@ -146,7 +130,7 @@ def waiting_lines(scope: Sequence[Campaign], waiting: Sequence[Waiting]) -> tupl
     for n, w in enumerate(waiting, start=1):
         pay = "已付清" if w.owed <= 0 else f"未付 {money(w.owed)}"
         late = "｜⚠️ 逾期" if w.no_show else ""
-        lines.append(f"{n}. {safe(label(w.member))}：{campaigns_text(w.campaigns)}｜{money(w.amount)}｜{pay}{late}")
+        lines.append(f"{n}. {literal_braces(label(w.member))}：{campaigns_text(w.campaigns)}｜{money(w.amount)}｜{pay}{late}")
     return head, lines
 
 
@@ -157,9 +141,9 @@ def plain_chunks(head: str, lines: Sequence[str], *, more: str) -> list[Text]:
         if not chunks[-1].fits(line, 0):
             chunks.append(Chunk([]))
         chunks[-1].lines.append(line)
-    if len(chunks) > MAX_REPLY:
-        shown = sum(len(c.lines) for c in chunks[:MAX_REPLY]) - 1
-        chunks = chunks[:MAX_REPLY]
+    if len(chunks) > MAX_REPLY_MESSAGES:
+        shown = sum(len(c.lines) for c in chunks[:MAX_REPLY_MESSAGES]) - 1
+        chunks = chunks[:MAX_REPLY_MESSAGES]
         chunks[-1].lines.append(more.format(n=len(lines) - shown))
     return [c.text() for c in chunks]
 

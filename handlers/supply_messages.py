@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from handlers.order_messages import money, when
-from infra.messages import Text
+from infra.messages import MAX_MENTIONS, MAX_REPLY_MESSAGES, Text, literal_braces, utf16_len
 from services.shortage import MemberCut, Shortage, Withdrawn
 from services.supplier_order import SupplierOrder, SupplyLine
 
-MAX_MENTIONS = 100  # LINE: a textV2 message carries at most 100 substitutions
-MAX_MESSAGES = 5  # LINE: a reply carries at most five messages
 BUDGET = 4800  # UTF-16 units per message, under LINE's 5000 with room for the last line
 SHORTAGE_USAGE = (
     "用法：/缺貨 品項 數量，例如「/缺貨 C 5」（C 少到 5 份）、「/缺貨 A辣味 2」（指定口味）、「/缺貨 高麗菜水餃 3」。\n"
@@ -60,15 +58,6 @@ def supplier_notes(order: SupplierOrder, tz: ZoneInfo) -> Text:
     return Text("\n".join(notes))
 
 
-def _plain(text: str) -> str:
-    """Return text safe inside a textV2 message (braces there mark substitutions)."""
-    return text.replace("{", "｛").replace("}", "｝")
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _member_line(cut: MemberCut, item_name: str, unit: str) -> str:
     """Describe one member's cut: ``{who} C 手工蛋捲 ×3 → ×1（扣 2）｜應付 $250…`` (``{who}``: the mention)."""
     text = f"{{who}} {item_name} ×{cut.kept + cut.cut} → ×{cut.kept}（扣 {cut.cut} {unit}）｜應付 {money(cut.due)}"
@@ -96,8 +85,8 @@ def shortage_messages(outcome: Shortage) -> list[Text]:
         header += f"\n（確認的訂單只有 {outcome.cut} {unit}，已全部扣除）"
     footer = "應付金額已重新計算；輸入「我的訂單」「我的購物金」可以查詢。造成不便很抱歉 🙏"
     rows = [(cut.member.line_user_id, _member_line(cut, name, unit)) for cut in outcome.members]
-    return mention_messages(_plain(header), [(uid, _plain(line).replace("｛who｝", "{who}")) for uid, line in rows],
-                            _plain(footer))
+    lines = [(uid, literal_braces(line).replace("｛who｝", "{who}")) for uid, line in rows]
+    return mention_messages(literal_braces(header), lines, literal_braces(footer))
 
 
 def mention_messages(header: str, rows: Sequence[tuple[str, str]], footer: str) -> list[Text]:
@@ -107,13 +96,13 @@ def mention_messages(header: str, rows: Sequence[tuple[str, str]], footer: str) 
     counted in the last line instead of mentioned.
     """
     messages: list[Text] = []
-    lines, size = [header], _utf16(header)
+    lines, size = [header], utf16_len(header)
     mentions: dict[str, str] = {}
     for n, (user_id, row) in enumerate(rows):
         key = f"m{len(mentions)}"
         text = row.replace("{who}", "{" + key + "}", 1)
-        if len(mentions) >= MAX_MENTIONS or size + _utf16(text) + 1 > BUDGET:
-            if len(messages) == MAX_MESSAGES - 1:
+        if len(mentions) >= MAX_MENTIONS or size + utf16_len(text) + 1 > BUDGET:
+            if len(messages) == MAX_REPLY_MESSAGES - 1:
                 lines.append(f"…另有 {len(rows) - n} 位也受影響，請輸入 /名單 查看。")
                 break
             messages.append(Text("\n".join(lines), mentions=mentions))
@@ -122,8 +111,8 @@ def mention_messages(header: str, rows: Sequence[tuple[str, str]], footer: str) 
             text = row.replace("{who}", "{m0}", 1)
         mentions[key] = user_id
         lines.append(text)
-        size += _utf16(text) + 1
-    if size + _utf16(footer) + 1 > BUDGET and len(messages) < MAX_MESSAGES - 1:
+        size += utf16_len(text) + 1
+    if size + utf16_len(footer) + 1 > BUDGET and len(messages) < MAX_REPLY_MESSAGES - 1:
         messages.append(Text("\n".join(lines), mentions=mentions))
         lines, mentions = [], {}
     lines.append(footer)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
+from infra.messages import literal_braces
 from models import Campaign, CampaignNotice, Setting
 from services import order_views, variants
 from services.errors import DomainError
@@ -111,7 +112,7 @@ def line_of(soon: ClosingSoon, *, named: bool) -> str:
     stock = [f"{s.code}{' ' + s.variant if s.variant else ''} 剩 {s.left}" for s in soon.stock]
     if stock:
         line += "｜" + "、".join(stock)
-    return line.replace("{", "｛").replace("}", "｝")  # a title's braces would break a textV2 message
+    return literal_braces(line)  # a title's braces would break a textV2 message
 
 
 def notice_key(kind: str, campaign_id: int) -> str:

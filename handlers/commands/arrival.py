@@ -11,7 +11,7 @@ import uuid
 from handlers import pickup_messages as say
 from handlers.commands import command
 from handlers.context import EventContext
-from infra.messages import Text
+from infra.messages import MAX_REPLY_MESSAGES, Text
 from models import Group
 from parsers.pickup import parse_pickup
 from services import arrival, directory
@@ -58,11 +58,11 @@ def announce_arrival(ctx: EventContext, args: str) -> None:
 
 def send_notice(ctx: EventContext, group: Group, chunks: list[say.Chunk]) -> None:
     """Reply with up to five messages; push the rest to the group (when it allows pushes), else say how many are left."""
-    reply, rest = chunks[: say.MAX_REPLY], chunks[say.MAX_REPLY :]
+    reply, rest = chunks[: MAX_REPLY_MESSAGES], chunks[MAX_REPLY_MESSAGES :]
     if rest and group.allow_push:
         reply[-1].lines.append(f"（名單較長：其餘 {say.buyers_left(rest)} 位接著推播，會用掉訊息額度）")
-        for start in range(0, len(rest), say.MAX_REPLY):
-            batch = [c.text() for c in rest[start : start + say.MAX_REPLY]]
+        for start in range(0, len(rest), MAX_REPLY_MESSAGES):
+            batch = [c.text() for c in rest[start : start + MAX_REPLY_MESSAGES]]
             ctx.push(group.line_group_id, *batch, retry_key=str(uuid.uuid4()))
     elif rest:
         reply[-1].lines.append(f"…還有 {say.buyers_left(rest)} 位沒有列出（群組關閉了推播）。團主可輸入 /未取 看完整名單。")

@@ -10,7 +10,7 @@ from handlers.commands import command
 from handlers.commands.admin import mentioned_user_ids
 from handlers.commands.member_tags import mentioned_members, words_without_mentions
 from handlers.context import EventContext
-from infra.messages import Text
+from infra.messages import Text, literal_braces
 from models import Group
 from services import blocklist, directory, hosts
 from services.errors import DomainError
@@ -62,7 +62,7 @@ def listing(ctx: EventContext, group: Group) -> str:
 def change(ctx: EventContext, group: Group, *, add: bool, reason: str) -> str:
     """Block or unblock the mentioned members; return the reply."""
     assert group.id is not None
-    reason = reason[:blocklist.MAX_REASON].replace("{", "｛").replace("}", "｝")
+    reason = literal_braces(reason[:blocklist.MAX_REASON])
     done = []
     for member in mentioned_members(ctx):
         name = directory.label(member)

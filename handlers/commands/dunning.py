@@ -11,22 +11,17 @@ from __future__ import annotations
 from handlers.commands import command
 from handlers.commands.scope import picked
 from handlers.context import EventContext
-from infra.messages import Text
+from handlers.order_messages import money
+from infra.messages import MAX_REPLY_MESSAGES, Text
 from models import Campaign, Group
 from services import directory, dunning
 from services.payments import Account
 from services.reminder_settings import load_settings
 
 PER_MESSAGE = 20  # members mentioned per message
-MAX_MESSAGES = 5  # messages per reply (LINE)
 HOW_TO_REPORT = "匯款後請留言「已匯款 後五碼12345 540元」（後五碼是你轉出帳號的最後五碼），團主對帳後會確認，謝謝！"
 SETTING_KEYS = ("催款私訊",)
 SETTING_USAGE = "/設定 催款私訊 開|關"
-
-
-def money(n: int) -> str:
-    """Format NT$ with thousands separators."""
-    return f"${n:,}"
 
 
 def owed_line(acc: Account) -> str:
@@ -43,7 +38,7 @@ def owed_line(acc: Account) -> str:
 
 def chase_messages(title: str, owing: tuple[Account, ...], waiting: int) -> list[Text]:
     """Return the reply: a mention and the amount for each member who owes, the way to report a transfer last."""
-    room = PER_MESSAGE * MAX_MESSAGES
+    room = PER_MESSAGE * MAX_REPLY_MESSAGES
     shown, rest = owing[:room], owing[room:]
     total = sum(a.remaining for a in owing)
     messages = []

@@ -14,7 +14,7 @@ from handlers.commands.admin import mentioned_user_ids
 from handlers.commands.member_tags import mentioned_members, words_without_mentions
 from handlers.commands.ordering import reply_quoting
 from handlers.context import EventContext
-from infra.messages import Text
+from infra.messages import Text, literal_braces
 from models import Group, Member
 from services import credit, directory, order_views, payments, points, settlement
 from services.errors import DomainError
@@ -53,7 +53,7 @@ def credit_command(ctx: EventContext, args: str) -> None:
     if amount is None:
         ctx.reply(Text(f"看不懂金額「{words[0][:20]}」。{say.CREDIT_USAGE}"))
         return
-    note = " ".join(words[1:])[:200].replace("{", "｛").replace("}", "｝")  # braces would break a textV2 reply
+    note = literal_braces(" ".join(words[1:])[:200])  # braces would break a textV2 reply
     try:
         for member in members:  # refuse before changing anything
             if amount < 0 and available_credit(ctx, member) + amount < 0:

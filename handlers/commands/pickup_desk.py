@@ -8,7 +8,7 @@ from handlers.commands.admin import mentioned_user_ids
 from handlers.commands.member_tags import mentioned_members, words_without_mentions
 from handlers.commands.scope import group_or_refuse, picked
 from handlers.context import EventContext
-from infra.messages import Text
+from infra.messages import MAX_REPLY_MESSAGES, Text, literal_braces
 from services import campaigns, pickup, shipping
 from services.download_links import shipping_link
 from services.errors import DomainError
@@ -93,10 +93,11 @@ def shipping_list(ctx: EventContext, _args: str) -> None:
         return
     lines: list[str] = []
     for title, body in shipping.sheet_bodies(rows).items():
-        lines.append(f"\n📦 {say.safe(title)}")
+        lines.append(f"\n📦 {literal_braces(title)}")
         for r in body[:-1]:
             paid = "已付" if r[7] == "已付" else f"未付 {say.money(int(r[6]))}"
-            lines.append(f"{r[0]}. {say.safe(str(r[1]))}：{say.safe(str(r[2])).replace(chr(10), '、')}｜{paid}｜{r[8] or '未取'}")
+            items = literal_braces(str(r[2])).replace(chr(10), "、")
+            lines.append(f"{r[0]}. {literal_braces(str(r[1]))}：{items}｜{paid}｜{r[8] or '未取'}")
     head = f"🚚 合併出貨單（{len(rows)} 筆）"
     messages = say.plain_chunks(head, lines, more="…還有 {n} 行沒有列出。")
     if len(messages) == 1:
@@ -107,4 +108,4 @@ def shipping_list(ctx: EventContext, _args: str) -> None:
         ctx.reply(Text(f"{head}：名單較長，請下載 Excel（每個取貨點一頁，可直接列印，24 小時內有效）：\n{link}"))
         return
     hint = "完整 Excel 請在電腦上執行：groupbuy export shipping --format xlsx -o 出貨單.xlsx"
-    ctx.reply(*messages[: say.MAX_REPLY - 1], Text(hint))
+    ctx.reply(*messages[: MAX_REPLY_MESSAGES - 1], Text(hint))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers import pickup_messages as say
+from infra.messages import utf16_len
 from models import Campaign, Item, Member
 from parsers.deadline import TAIPEI
 from services.arrival import Arrival, Buyer
@@ -34,7 +35,7 @@ def test_short_lines_split_at_a_hundred_mentions() -> None:
 
 def test_long_lines_split_before_five_thousand_units() -> None:
     chunks = say.arrival_chunks(arrival(100, "阿里山高冷高麗菜豬肉手工水餃（一包五十顆）" * 3), TAIPEI)
-    assert len(chunks) > 1 and all(say.units(c.text().text) <= 5000 for c in chunks)
+    assert len(chunks) > 1 and all(utf16_len(c.text().text) <= 5000 for c in chunks)
     assert sum(len(c.mentions) for c in chunks) == 100
 
 
@@ -47,6 +48,6 @@ def test_no_buyers_and_an_update_say_so() -> None:
 def test_a_host_list_keeps_to_five_messages_and_counts_the_rest() -> None:
     lines = [f"{n}. 成員{n}：" + "A 水餃×2、" * 40 for n in range(1, 200)]
     messages = say.plain_chunks("📋 還沒取貨", lines, more="…還有 {n} 位沒有列出。")
-    assert len(messages) == 5 and all(say.units(m.text) <= 5000 for m in messages)
+    assert len(messages) == 5 and all(utf16_len(m.text) <= 5000 for m in messages)
     shown = sum(m.text.count("成員") for m in messages)
     assert messages[-1].text.endswith(f"…還有 {199 - shown} 位沒有列出。")
