@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -34,14 +34,6 @@ log = logging.getLogger(__name__)
 KIND = "no_shows"
 RETRY_KEY_MEMORY = timedelta(hours=20)  # LINE remembers a retry key 24 h; stop retrying well before
 LISTED = 20  # members named in the host's notice
-
-
-def no_shows(uow: UnitOfWork, member_id: int, group_id: int | None = None) -> int:
-    """Return how many times a member did not pick up (one per campaign), in one group or all."""
-    stmt = select(func.count()).select_from(NoShow).where(NoShow.member_id == member_id)
-    if group_id is not None:
-        stmt = stmt.where(NoShow.group_id == group_id)
-    return int(uow.session.exec(stmt).one())
 
 
 def due_campaigns(uow: UnitOfWork, now: datetime) -> list[int]:

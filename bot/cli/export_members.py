@@ -18,7 +18,7 @@ from bot.cli.uow import cli_uow
 from infra.db import UnitOfWork
 from models import Member
 from services import blocklist, points, profiles, settlement, tabular, tags
-from services.no_show_counts import no_show_totals
+from services.no_show_counts import no_show_counts
 from services.purchases import TAIPEI
 from services.survey_questions import MEALS_MIDPOINT
 
@@ -34,7 +34,7 @@ def member_rows(uow: UnitOfWork, *, now: datetime | None = None) -> list[dict[st
     everyone = profiles.build_profiles(uow, now=now)
     credit = settlement.credit_balances(uow)  # NT$ of 購物金 left after every due
     points_of = points.balances(uow)
-    no_shows = no_show_totals(uow)  # campaigns not picked up, over every group
+    no_shows = no_show_counts(uow)  # campaigns not picked up, over every group
     blocked = blocklist.blocked_ids(uow)  # blocked in any group
     rows = []
     for member in uow.session.exec(select(Member).order_by(col(Member.id))).all():

@@ -18,7 +18,7 @@ from infra.db import UnitOfWork
 from infra.messenger import LineMessenger
 from models import Campaign, CampaignNotice, Member, NoShow, OrderLine, Setting
 from scheduler import jobs
-from services.no_shows import no_shows
+from services.no_show_counts import no_show_counts
 from services.order_export import order_rows
 from tests.conftest import TOKEN, Webhook
 from tests.factories.campaigns import HOTPOT, TPE, at
@@ -268,8 +268,10 @@ def test_the_pickup_deadline_makes_no_shows_exactly_once_and_tells_the_host_once
         rows = uow.session.exec(select(NoShow).order_by(col(NoShow.member_id))).all()
         assert [(r.qty, r.amount) for r in rows] == [(3, 560), (1, 250)]
         ids = {m.line_user_id: m.id for m in uow.session.exec(select(Member)).all()}
-        assert [no_shows(uow, ids[u] or 0) for u in (MEI, MING, LAN, HUA)] == [1, 0, 1, 0]
-        assert no_shows(uow, ids[MEI] or 0, group_id=rows[0].group_id) == 1 and no_shows(uow, ids[MEI] or 0, 999) == 0
+        everywhere, here, elsewhere = (no_show_counts(uow), no_show_counts(uow, rows[0].group_id),
+                                       no_show_counts(uow, 999))
+        assert [everywhere.get(ids[u] or 0, 0) for u in (MEI, MING, LAN, HUA)] == [1, 0, 1, 0]
+        assert here.get(ids[MEI] or 0, 0) == 1 and elsewhere.get(ids[MEI] or 0, 0) == 0
     assert lines_of(app, MEI) == [("no_show", None)] * 2 and lines_of(app, MING)[0][0] == "picked"
 
     late = texts(send(webhook, line, "/取貨 @小美", HOST_ID, at(26, 10), [MEI]))
