@@ -156,9 +156,14 @@ def closed(campaign: Campaign, tz: ZoneInfo) -> Text:
     )
 
 
+def campaign_status(campaign: Campaign) -> str:
+    """Say where a campaign stands: 收單中, 已截單 or 已撤團."""
+    return {"open": "收單中", "closed": "已截單", "cancelled": "已撤團"}.get(campaign.status, campaign.status)
+
+
 def totals_text(campaign: Campaign, rows: Sequence[ItemTotals], members: int, tz: ZoneInfo) -> str:
     """Summarise a campaign for the host (/統計)."""
-    status = {"open": "收單中", "closed": "已截單", "cancelled": "已撤團"}.get(campaign.status, campaign.status)
+    status = campaign_status(campaign)
     lines = [f"📊 第{campaign.id}團【{campaign.title}】{status}，截單 {when(campaign.deadline, tz)}"]
     sales = 0
     for r in rows:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from handlers import payment_messages as say
-from handlers.commands.payments import settled_notices
+from handlers.commands.payments import decided_text, settled_notices
 from infra.db import UnitOfWork
 from infra.messages import Text
 from infra.messenger import LineError
@@ -77,12 +77,7 @@ def decide() -> ResponseReturnValue:
         except DomainError as exc:
             flash(str(exc))
             return redirect(url_for("console_payments.payments"))
-        if member_id is None:
-            message = f"已略過入帳 #{tx_id}。"
-        elif run.moved:
-            message = f"✅ 入帳 #{tx_id} 已算給 {payment_report.label(run.moved[0].member)}：{say.position(run.moved[0])}"
-        else:
-            message = f"✅ 入帳 #{tx_id} 已算給成員 #{member_id}。"
+        message = decided_text(tx_id, member_id, run)
         notices = settled_notices(uow, run)
         uow.commit()
     _send(notices)
@@ -91,8 +86,6 @@ def decide() -> ResponseReturnValue:
 
 
 def _host() -> str:
-    from flask import g
-
     return str(g.host_user_id)
 
 

@@ -176,13 +176,18 @@ def set_aside(ctx: EventContext, rest: list[str]) -> None:
 def decide(ctx: EventContext, tx_id: int, member_id: int | None) -> None:
     """Apply a decision, then show what is left to decide."""
     run = bank_import.decide(ctx.uow, tx_id, member_id, host=ctx.user_id or "", now=ctx.sent_at, tz=ctx.settings.tz)
-    done = f"已略過入帳 #{tx_id}。" if member_id is None else f"✅ 入帳 #{tx_id} 已算給成員 #{member_id}。"
-    if run.moved:
-        done = f"✅ 入帳 #{tx_id} 已算給 {payment_report.label(run.moved[0].member)}：{say.position(run.moved[0])}"
+    done = decided_text(tx_id, member_id, run)
     view = payment_report.overview(ctx.uow)
     following = say.summary(view)
     ctx.reply(Text(done + "\n" + following.text, quick_replies=following.quick_replies))
     notify_settled(ctx, run)
+
+
+def decided_text(tx_id: int, member_id: int | None, run: Run) -> str:
+    """Say what a host's decision on a deposit did (chat and console)."""
+    if run.moved:
+        return f"✅ 入帳 #{tx_id} 已算給 {payment_report.label(run.moved[0].member)}：{say.position(run.moved[0])}"
+    return f"已略過入帳 #{tx_id}。" if member_id is None else f"✅ 入帳 #{tx_id} 已算給成員 #{member_id}。"
 
 
 def notify_switch(ctx: EventContext, rest: list[str]) -> None:
