@@ -82,7 +82,7 @@ def send_due(engine: Engine, settings: Settings, messenger: Messenger, now: date
     except LineError as exc:
         log.warning("LINE quota unavailable (status %s); dunning pushes wait", exc.status)
         return f"quota unavailable: {len(ready)} waiting"
-    room = _room(rs.monthly_budget, quota.used, quota.remaining)
+    room = reminders.push_room(rs.monthly_budget, quota.used, quota.remaining)
     if room is not None and room < len(ready):
         room = max(0, room - len(hosts))
         report.deferred = len(ready) - room
@@ -94,12 +94,6 @@ def send_due(engine: Engine, settings: Settings, messenger: Messenger, now: date
         report.hosts_told = _tell_hosts(engine, messenger, hosts, report.deferred, now, settings)
     log.info("dunning step: %s", report.summary())
     return report.summary()
-
-
-def _room(budget: int | None, used: int, remaining: int | None) -> int | None:
-    """Return the pushes the month's budget and LINE's quota still allow (None: no limit)."""
-    limits = [x for x in (None if budget is None else max(0, budget - used), remaining) if x is not None]
-    return min(limits) if limits else None
 
 
 def _still_due(engine: Engine, row_id: int, now: datetime, report: DunningReport) -> str | None:
@@ -120,7 +114,7 @@ def _still_due(engine: Engine, row_id: int, now: datetime, report: DunningReport
             why = "paid meanwhile"
         if why is None and acc is not None:
             return push_text(uow, acc, detail.get("campaign_id"))
-        _mark(row, "skipped", why or "")
+        reminders.mark(row, "skipped", why or "")
         uow.session.add(row)
         uow.commit()
         report.skipped += 1
@@ -173,7 +167,7 @@ def _push_and_mark(engine: Engine, messenger: Messenger, row_id: int, to: str, m
                 row.status, row.dedupe_key = dunning.QUEUED, str(reminders.detail_of(row).get("queued_key"))
                 report.deferred += 1
             else:
-                _mark(row, "failed", f"LINE {exc.status}")
+                reminders.mark(row, "failed", f"LINE {exc.status}")
                 report.failed += 1
             uow.session.add(row)
             uow.commit()
@@ -181,8 +175,7 @@ def _push_and_mark(engine: Engine, messenger: Messenger, row_id: int, to: str, m
     with UnitOfWork(engine) as uow:
         row = uow.session.get(ReminderSent, row_id)
         if row is not None and row.status == "pending":
-            _mark(row, "sent", "" if delivered else "LINE had this retry key already (409)")
-            row.sent_at = now
+            reminders.mark(row, "sent", "" if delivered else "LINE had this retry key already (409)", at=now)
             uow.session.add(row)
             uow.commit()
     if delivered:
@@ -192,17 +185,11 @@ def _push_and_mark(engine: Engine, messenger: Messenger, row_id: int, to: str, m
     return True
 
 
-def _mark(row: ReminderSent, status: str, note: str) -> None:
-    row.status = status
-    if note:
-        row.detail = json.dumps({**reminders.detail_of(row), "note": note}, ensure_ascii=False)
-
-
 def _skip(engine: Engine, row_id: int, note: str) -> None:
     with UnitOfWork(engine) as uow:
         row = uow.session.get(ReminderSent, row_id)
         if row is not None:
-            _mark(row, "skipped", note)
+            reminders.mark(row, "skipped", note)
             uow.session.add(row)
             uow.commit()
 

@@ -134,7 +134,7 @@ def _mark(engine: Engine, outcomes: list[tuple[int, str, str]], now: datetime, r
             row = uow.session.get(ReminderSent, row_id)
             if row is None or row.status != "pending":
                 continue
-            reminders._mark(row, "sent" if outcome == "already" else "failed", note, at=now if outcome == "already" else None)
+            reminders.mark(row, "sent" if outcome == "already" else "failed", note, at=now if outcome == "already" else None)
             uow.session.add(row)
             if outcome == "already":
                 report.already_delivered += 1

@@ -78,7 +78,7 @@ def run_tick(engine: Engine, settings: Settings, messenger: Messenger, now: date
         due = fresh_only(uow, lifecycle.plan(uow, now, settings.tz, rs.switches), now)
         hosts = host_user_ids(uow, settings)
     due = one_per_member(due)
-    room = _room(rs.monthly_budget, quota.used, quota.remaining)
+    room = push_room(rs.monthly_budget, quota.used, quota.remaining)
     if room is not None and room < len(due):
         room = max(0, room - len(hosts))
         report.deferred = len(due) - room
@@ -102,7 +102,8 @@ def one_per_member(due: Sequence[Candidate]) -> list[Candidate]:
     return sorted(best.values(), key=lambda c: (KIND_RANK[c.kind], -c.value, c.member_id))
 
 
-def _room(budget: int | None, used: int, remaining: int | None) -> int | None:
+def push_room(budget: int | None, used: int, remaining: int | None) -> int | None:
+    """Return the pushes the month's budget and LINE's quota still allow (None: no limit)."""
     limits = [x for x in (None if budget is None else max(0, budget - used), remaining) if x is not None]
     return min(limits) if limits else None
 
@@ -169,10 +170,10 @@ def _resend_pending(engine: Engine, messenger: Messenger, now: datetime, report:
         for row in rows:
             member = uow.session.get(Member, row.member_id)
             if now - row.created_at > RETRY_KEY_MEMORY:
-                _mark(row, "failed", "outcome unknown and retry key expired: not resent")
+                mark(row, "failed", "outcome unknown and retry key expired: not resent")
                 report.failed += 1
             elif member is None or (row.kind != HOST_NOTICE and (not member.is_friend or member.reminders_opt_out)):
-                _mark(row, "skipped", "no longer a friend or opted out")
+                mark(row, "skipped", "no longer a friend or opted out")
                 report.skipped += 1
             else:
                 assert row.id is not None
@@ -215,13 +216,14 @@ def _push_and_mark(
                 uow.session.delete(row)
                 report.deferred += 1
             else:
-                _mark(row, status, detail, at=now if status == "sent" else None)
+                mark(row, status, detail, at=now if status == "sent" else None)
                 uow.session.add(row)
             uow.commit()
     return keep_going
 
 
-def _mark(row: ReminderSent, status: str, detail: str, *, at: datetime | None = None) -> None:
+def mark(row: ReminderSent, status: str, detail: str, *, at: datetime | None = None) -> None:
+    """Set a reminder row's status (and when it was sent), noting why in its detail."""
     row.status = status
     if status == "sent":
         row.sent_at = at
