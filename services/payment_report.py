@@ -37,7 +37,8 @@ class Overview:
 def overview(uow: UnitOfWork, *, campaign_id: int | None = None, group_id: int | None = None) -> Overview:
     """Return where payments stand over the members with orders (one campaign or group, or all)."""
     members = payments.members_with_orders(uow, campaign_id=campaign_id, group_id=group_id)
-    accounts = tuple(payments.account(uow, m, campaign_id=campaign_id) for m in members)
+    by_id = payments.accounts(uow, members, campaign_id=campaign_id)  # in bulk: a few queries, not a few per member
+    accounts = tuple(by_id[m.id] for m in members if m.id is not None)
     waiting = tuple(bank_import.waiting_for_host(uow))
     names: dict[int, str] = {}
     for tx in waiting:
