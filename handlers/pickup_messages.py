@@ -1,7 +1,7 @@
 """zh-TW texts about arrival, pickup and the shipping list, split to LINE's limits.
 
 LINE takes at most 5 messages per reply, 5,000 UTF-16 units per text, and (textV2) at most 100 substitution
-objects per message (developers.line.biz, "Text message (v2)"; the OpenAPI spec in /work/shared/line-openapi
+objects per message (developers.line.biz, "Text message (v2)"; the OpenAPI spec in bot/fakeline/line-openapi
 states no maximum). The arrival notice mentions every buyer, so it is cut on whichever limit comes first.
 """
 

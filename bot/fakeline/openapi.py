@@ -16,15 +16,19 @@ from openapi_schema_validator import OAS30Validator
 logger = logging.getLogger(__name__)
 
 SPEC_DIR_ENV = "GROUPBUY_LINE_OPENAPI_DIR"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 _BASE_SUFFIX = "__base"
 
 
+_VENDORED = Path(__file__).resolve().parent / "line-openapi"  # a copy shipped with the code (Apache-2.0, LICENSE there)
+
+
 def default_spec_path() -> Path:
-    """Return where messaging-api.yml is looked for (env var, else ../shared/line-openapi)."""
+    """Return where messaging-api.yml is looked for (the env var, else the copy beside this module).
+
+    The copy travels with every clone, so a checkout anywhere (CI's clean clone included) validates against it.
+    """
     configured = os.environ.get(SPEC_DIR_ENV)
-    spec_dir = Path(configured) if configured else _REPO_ROOT.parent / "shared" / "line-openapi"
-    return spec_dir / "messaging-api.yml"
+    return (Path(configured) if configured else _VENDORED) / "messaging-api.yml"
 
 
 def explicit_discriminators(schemas: dict[str, Any]) -> dict[str, Any]:

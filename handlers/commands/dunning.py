@@ -1,7 +1,7 @@
 """``/催款``: one reply in the group mentioning everyone who has not paid in full; ``/設定 催款私訊 開|關``.
 
 The reply is free (a reply token). Each message mentions at most ``PER_MESSAGE`` members as textV2 ``{pN}``
-substitutions (LINE's spec in /work/shared/line-openapi sets no maximum for ``substitution``; LINE's reference
+substitutions (LINE's spec in bot/fakeline/line-openapi sets no maximum for ``substitution``; LINE's reference
 allows far more, and short messages read better in a phone chat), five messages a reply; members beyond that
 are counted and the host is pointed to ``/未付``.
 """
