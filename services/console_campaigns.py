@@ -92,10 +92,11 @@ def campaign_page(uow: UnitOfWork, campaign_id: int) -> CampaignPage | None:
         return None
     group = uow.session.get(Group, campaign.group_id)
     members = []
-    for member_id, states in order_views.roster(uow, campaign).items():
-        member = uow.session.get(Member, member_id)
-        assert member is not None
-        account = payments.account(uow, member, campaign_id=campaign_id)
+    book = order_views.roster(uow, campaign)
+    people = {m.id: m for m in uow.session.exec(select(Member).where(col(Member.id).in_(list(book)))).all()} if book else {}
+    accounts = payments.accounts(uow, people.values(), campaign_id=campaign_id)  # in bulk, as /對帳 reads them
+    for member_id, states in book.items():
+        member, account = people[member_id], accounts[member_id]
         line = next((c for c in account.lines if c.campaign is not None and c.campaign.id == campaign_id), None)
         members.append(MemberRow(
             member_id, label(member), tuple(states), order_views.amount_due(states),
