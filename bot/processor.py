@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from handlers import closing_notice, confirmations, dispatch
 from handlers.context import EventContext, Outgoing
 from handlers.files import content_wanted
+from handlers.senders import look_up_senders
 from infra import inbox
 from infra.config import Settings
 from infra.courier import Courier
@@ -81,13 +82,18 @@ class EventProcessor:
                 uow.commit()
                 return None
             contexts: list[EventContext] = []
+            done: list[int] = []  # applied events, marked done together
             handled = 0
             began = time.monotonic()
-            for row in rows:
+            events = [self._read(row) for row in rows]
+            look_up_senders(uow, [event for event in events if isinstance(event, Event)])
+            for row, event in zip(rows, events, strict=True):
                 if handled and time.monotonic() - began > self.batch_budget_s:
                     break  # the rest stay pending for the next batch
-                event = self._read(uow, row)
-                if event is None:
+                if not isinstance(event, Event):
+                    log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(event).__name__)
+                    row.error = f"unreadable: {type(event).__name__}"
+                    inbox.mark_done(uow, row)
                     handled += 1
                     continue
                 wanted = content_wanted(event)
@@ -102,6 +108,8 @@ class EventProcessor:
                 )
                 if self._apply(uow, row, ctx):
                     contexts.append(ctx)
+                    done.append(row.id or 0)
+            inbox.mark_all_done(uow, done)
             with self._lock:
                 busy = self._busy | self._settled
             now = utcnow()
@@ -113,24 +121,21 @@ class EventProcessor:
             self._fetch(fetch)
         return handled
 
-    def _read(self, uow: UnitOfWork, row: WebhookEvent) -> Event | None:
-        """Return the stored event, or None (marked done with the reason) when it cannot be read."""
+    @staticmethod
+    def _read(row: WebhookEvent) -> Event | Exception:
+        """Return the stored event, or why it cannot be read."""
         try:
             return Event.from_dict(json.loads(row.payload))
         except Exception as exc:
-            log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(exc).__name__)
-            row.error = f"unreadable: {type(exc).__name__}"
-            inbox.mark_done(uow, row)
-            return None
+            return exc
 
     def _apply(self, uow: UnitOfWork, row: WebhookEvent, ctx: EventContext) -> bool:
-        """Run the event's handler in a savepoint and mark it done; False (attempt counted) when the handler raised."""
+        """Run the event's handler in a savepoint; False (attempt counted) when the handler raised."""
         row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
         assert row_id is not None
         try:
             with uow.session.begin_nested():
                 dispatch(ctx)
-                inbox.mark_done(uow, row)
         except Exception as exc:
             uow.memo.clear()  # rows it remembered may carry the rolled-back changes
             log.exception("handling webhook event %s failed", event_id)

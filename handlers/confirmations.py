@@ -169,11 +169,17 @@ def _fold(uow: UnitOfWork, contexts: list[EventContext], owed: list[_Owed], now:
 def _chunks(uow: UnitOfWork, owed: list[_Owed]) -> Iterable[tuple[Text, list[int]]]:
     """Yield messages of up to PER_MESSAGE lines (``{m0} 第1團：A 水餃 ×2｜$360``) and the rows each settles."""
     lines: list[tuple[str, str, list[int]]] = []
+    states_of: dict[int, dict[int, list[order_views.ItemState]]] = {}  # campaign -> member -> their states
+    for campaign_id in dict.fromkeys(o.campaign_id for o in owed):
+        campaign = uow.session.get(Campaign, campaign_id)
+        if campaign is not None:
+            members = [o.member_id for o in owed if o.campaign_id == campaign_id]
+            states_of[campaign_id] = order_views.member_states(uow, campaign, members, with_placed=True)
     for o in owed:
         campaign = uow.session.get(Campaign, o.campaign_id)
         if campaign is None:
             continue
-        states = order_views.member_state(uow, campaign, o.member_id, with_placed=True)
+        states = states_of[o.campaign_id][o.member_id]
         items = "、".join(say.state_line(s) for s in states) or "已全部取消"
         warning = blocklist.host_warning(uow, campaign, o.member_id) if states else None
         line = f"第{campaign.id}團：{items}｜{say.money(order_views.amount_due(states))}" + (warning or "")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+
+from linebot.v3.webhooks import Event
 
 from handlers.context import EventContext
+from infra.db import UnitOfWork
 from services import directory
 
 log = logging.getLogger(__name__)
@@ -18,6 +22,14 @@ def remember_sender(ctx: EventContext) -> None:
     member = directory.ensure_member(ctx.uow, ctx.user_id, group=group)
     if directory.needs_name(member):
         ctx.after_commit.append(lambda: refresh_name(ctx, ctx.user_id or "", ctx.group_id))
+
+
+def look_up_senders(uow: UnitOfWork, events: Sequence[Event]) -> None:
+    """Look up the senders of a batch's events (one chat's) together, before each event looks for its own."""
+    sources = [getattr(event, "source", None) for event in events]
+    chat = next((getattr(s, "group_id", None) or getattr(s, "room_id", None) for s in sources if s is not None), None)
+    users = [uid for s in sources if (uid := getattr(s, "user_id", None))]
+    directory.warm(uow, chat, users)
 
 
 def refresh_name(ctx: EventContext, user_id: str, group_id: str | None) -> None:

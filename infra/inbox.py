@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import col
 
 from infra.db import UnitOfWork
+from infra.sql import one_of
 from models import WebhookEvent
 from models.base import utcnow
 
@@ -209,6 +210,18 @@ def mark_done(uow: UnitOfWork, row: WebhookEvent) -> None:
     row.attempts += 1
     row.processed_at = utcnow()
     uow.session.add(row)
+
+
+def mark_all_done(uow: UnitOfWork, row_ids: Sequence[int]) -> None:
+    """Mark a batch's applied events processed in one statement (in the transaction of their effects)."""
+    if not row_ids:
+        return
+    uow.session.execute(
+        update(WebhookEvent)
+        .where(one_of(uow.dialect, WebhookEvent.id, row_ids))
+        .values(status="done", attempts=WebhookEvent.attempts + 1, processed_at=utcnow())
+        .execution_options(synchronize_session=False)  # the batch's rows are not read again in this transaction
+    )
 
 
 def mark_failed_attempt(uow: UnitOfWork, row_id: int, error: str) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from models import Campaign, CampaignNotice, Member, MemberBlock, NoShow, Setting
+from models import Campaign, CampaignNotice, Member, MemberBlock, Setting
 from services import directory
 from services.errors import DomainError
 from services.no_show_counts import no_show_counts
@@ -83,6 +82,7 @@ def block(uow: UnitOfWork, group_id: int, member: Member, *, reason: str = "", b
         return False
     uow.session.add(MemberBlock(group_id=group_id, member_id=member.id, reason=reason[:MAX_REASON], created_by=by))
     uow.session.flush()
+    uow.forget(("blocked", group_id))
     return True
 
 
@@ -94,6 +94,7 @@ def unblock(uow: UnitOfWork, group_id: int, member: Member) -> bool:
         return False
     uow.session.delete(found)
     uow.session.flush()
+    uow.forget(("blocked", group_id))
     return True
 
 
@@ -129,6 +130,16 @@ def blocked_ids(uow: UnitOfWork, group_id: int | None = None) -> set[int]:
     return set(uow.session.exec(stmt).all())
 
 
+def _blocked_in(uow: UnitOfWork, group_id: int) -> frozenset[int]:
+    """Return who is blocked in a group, read once per transaction (a batch of comments asks for each of them)."""
+    return uow.remember(("blocked", group_id), lambda: frozenset(blocked_ids(uow, group_id)))
+
+
+def _no_shows_in(uow: UnitOfWork, group_id: int) -> dict[int, int]:
+    """Return the group's no-shows per member, read once per transaction (the clock writes them in its own)."""
+    return uow.remember(("no_shows", group_id), lambda: no_show_counts(uow, group_id))
+
+
 def _once(uow: UnitOfWork, campaign_id: int, kind: str, key: str) -> bool:
     """Record a once-per-campaign note; return False when it was recorded before."""
     if uow.session.exec(select(CampaignNotice.id).where(CampaignNotice.dedupe_key == key)).first() is not None:
@@ -141,7 +152,7 @@ def _once(uow: UnitOfWork, campaign_id: int, kind: str, key: str) -> bool:
 def refuse_blocked(uow: UnitOfWork, campaign: Campaign, user_id: str) -> None:
     """Raise Blocked when the commenter is blocked in the campaign's group (``first``: tell them, once a campaign)."""
     member = directory.find_member(uow, user_id)
-    if member is None or member.id is None or _block_of(uow, campaign.group_id, member.id) is None:
+    if member is None or member.id is None or member.id not in _blocked_in(uow, campaign.group_id):
         return
     assert campaign.id is not None
     first = _once(uow, campaign.id, "blocked_reply", f"blocked:c{campaign.id}:m{member.id}")
@@ -151,10 +162,8 @@ def refuse_blocked(uow: UnitOfWork, campaign: Campaign, user_id: str) -> None:
 def host_warning(uow: UnitOfWork, campaign: Campaign, member_id: int) -> str | None:
     """Return the line that warns the host about a flagged member's order, the first time in this campaign."""
     assert campaign.id is not None
-    count = uow.session.exec(
-        select(func.count(col(NoShow.id))).where(NoShow.group_id == campaign.group_id, NoShow.member_id == member_id)
-    ).one()
-    if not count or count < threshold(uow, campaign.group_id) or _block_of(uow, campaign.group_id, member_id):
+    count = _no_shows_in(uow, campaign.group_id).get(member_id, 0)
+    if not count or count < threshold(uow, campaign.group_id) or member_id in _blocked_in(uow, campaign.group_id):
         return None
     if not _once(uow, campaign.id, "flagged_warning", f"flagged:c{campaign.id}:m{member_id}"):
         return None

@@ -37,6 +37,7 @@ def open_campaign(
     uow.session.add_all(items)
     uow.session.flush()
     uow.forget(("items", campaign.id))
+    uow.forget(("taking", group.id))
     return campaign, items
 
 
@@ -71,15 +72,22 @@ def taking_comments(uow: UnitOfWork, group_id: int, at: datetime, grace: timedel
     The open ones (oldest first), then those closed less than ``grace`` before ``at`` (newest first, at most five),
     so a late comment gets a polite "closed" answer instead of silence.
     """
-    stmt = (
-        select(Campaign)
-        .where(
-            Campaign.group_id == group_id,
-            or_(Campaign.status == "open", and_(Campaign.status == "closed", col(Campaign.closed_at) > at - grace)),
+    since = at - grace
+    read: tuple[datetime, list[Campaign]] | None = uow.memo.get(("taking", group_id))
+    if read is None or read[0] > since:  # a batch's comments come in send order: one query serves them all
+        stmt = (
+            select(Campaign)
+            .where(
+                Campaign.group_id == group_id,
+                or_(Campaign.status == "open", and_(Campaign.status == "closed", col(Campaign.closed_at) > since)),
+            )
+            .order_by(col(Campaign.id))
         )
-        .order_by(col(Campaign.id))
-    )
-    found = list(uow.session.exec(stmt).all())
+        read = (since, list(uow.session.exec(stmt).all()))
+        uow.memo[("taking", group_id)] = read
+    # The rows are this session's own: a close or cancel earlier in the transaction shows in their status.
+    found = [c for c in read[1] if c.status == "open"
+             or (c.status == "closed" and c.closed_at is not None and c.closed_at > since)]
     closed = [c for c in reversed(found) if c.status == "closed"][:5]
     return [c for c in found if c.status == "open"] + closed
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from rapidfuzz import fuzz
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
+from infra.sql import one_of
 from models import Group, GroupMember, Member
 from models.base import utcnow
 from parsers.text import match_key
@@ -63,6 +65,30 @@ def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
     """Return the member row or None."""
     stmt = select(Member).where(Member.line_user_id == line_user_id)
     return uow.remember(("member", line_user_id), lambda: uow.session.exec(stmt).first())
+
+
+def warm(uow: UnitOfWork, line_group_id: str | None, line_user_ids: Collection[str]) -> None:
+    """Look up a batch's group, senders and their memberships in three queries, for the lookups above to find.
+
+    A worker applies many events of one chat in one transaction (bot.processor): without this, each event looks
+    up its sender and their membership on its own. Only rows that exist are remembered; the rest are still looked
+    up (and created) one by one. A batch is a few dozen events, so each list is one statement.
+    """
+    group = find_group(uow, line_group_id) if line_group_id else None
+    wanted = [uid for uid in dict.fromkeys(line_user_ids) if ("member", uid) not in uow.memo]
+    if wanted:
+        for member in uow.session.exec(select(Member).where(one_of(uow.dialect, Member.line_user_id, wanted))):
+            uow.memo[("member", member.line_user_id)] = member
+    if group is None or group.id is None:
+        return
+    ids = [m.id for uid in line_user_ids if (m := uow.memo.get(("member", uid))) is not None and m.id is not None]
+    if ids:
+        rows = uow.session.exec(select(GroupMember.member_id).where(
+            GroupMember.group_id == group.id, one_of(uow.dialect, GroupMember.member_id, ids),
+            col(GroupMember.left_at).is_(None),
+        ))
+        for member_id in rows:
+            uow.memo[("in_group", group.id, member_id)] = True
 
 
 def needs_name(member: Member) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import and_, distinct, or_
 from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
+from infra.sql import one_of
 from models import Campaign, Item, Member, OrderLine
 from services import pricing, variants
 from services.campaigns import items_of
@@ -38,13 +40,20 @@ class ItemState:
 
 def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int, list[OrderLine]]:
     """Return a member's live lines in a campaign per item id, oldest first (one query)."""
+    return _lines_of(uow, campaign_id, OrderLine.member_id, [member_id]).get(member_id, {})
+
+
+def _lines_of(uow: UnitOfWork, campaign_id: int, column: Any, member_ids: list[int]) -> dict[int, dict[int, list[OrderLine]]]:
+    """Return live lines of a campaign whose ``column`` is one of ``member_ids``: {that member: {item id: lines}},
+    oldest first (one query)."""
     stmt = select(OrderLine).where(
-        OrderLine.campaign_id == campaign_id, OrderLine.member_id == member_id, OrderLine.qty > 0
+        OrderLine.campaign_id == campaign_id, one_of(uow.dialect, column, member_ids), OrderLine.qty > 0
     )
-    by_item: dict[int, list[OrderLine]] = defaultdict(list)
+    found: dict[int, dict[int, list[OrderLine]]] = defaultdict(lambda: defaultdict(list))
+    key = column.key
     for line in uow.session.exec(stmt.order_by(col(OrderLine.sent_at), col(OrderLine.id))):
-        by_item[line.item_id].append(line)
-    return by_item
+        found[getattr(line, key)][line.item_id].append(line)
+    return found
 
 
 def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int, *, with_placed: bool = False) -> list[ItemState]:
@@ -54,24 +63,40 @@ def member_state(uow: UnitOfWork, campaign: Campaign, member_id: int, *, with_pl
     who placed them (代訂). ``with_placed`` adds, last, what the member placed for other group members (theirs to
     pay: ``for_member``), as a confirmation to the one who placed them shows.
     """
+    return member_states(uow, campaign, [member_id], with_placed=with_placed)[member_id]
+
+
+def member_states(
+    uow: UnitOfWork, campaign: Campaign, member_ids: Iterable[int], *, with_placed: bool = False
+) -> dict[int, list[ItemState]]:
+    """Return :func:`member_state` of each member (every one a key), reading their lines in one or two queries."""
     assert campaign.id is not None
-    mine = lines_by_item(uow, campaign.id, member_id)
-    placers = _names(uow, {ln.ordered_by for lines in mine.values() for ln in lines if ln.ordered_by is not None})
-    out: list[ItemState] = []
+    ids = list(dict.fromkeys(member_ids))
+    if not ids:
+        return {}
+    mine = _lines_of(uow, campaign.id, OrderLine.member_id, ids)
+    placed = _lines_of(uow, campaign.id, OrderLine.ordered_by, ids) if with_placed else {}
+    names = _names(uow, {ln.ordered_by for by_item in mine.values() for lines in by_item.values() for ln in lines
+                         if ln.ordered_by is not None}
+                   | {ln.member_id for by_item in placed.values() for lines in by_item.values() for ln in lines})
     items = items_of(uow, campaign.id)
-    for item in items:
-        assert item.id is not None
-        out.extend(_states(uow, item, member_id, mine.get(item.id, []), placers))
-    out.sort(key=lambda state: state.guest is not None)  # stable: items keep their order within each person
-    if with_placed:
-        placed = uow.session.exec(select(OrderLine).where(
-            OrderLine.campaign_id == campaign.id, OrderLine.ordered_by == member_id, OrderLine.qty > 0,
-        ).order_by(col(OrderLine.sent_at), col(OrderLine.id))).all()
-        owners = _names(uow, {line.member_id for line in placed})
-        for owner, name in owners.items():
+    out: dict[int, list[ItemState]] = {}
+    for member_id in ids:
+        own = mine.get(member_id, {})
+        states: list[ItemState] = []
+        for item in items:
+            assert item.id is not None
+            states.extend(_states(uow, item, member_id, own.get(item.id, []), names))
+        states.sort(key=lambda state: state.guest is not None)  # stable: items keep their order within each person
+        by_item = placed.get(member_id, {})
+        owners = {ln.member_id for lines in by_item.values() for ln in lines}
+        for owner, name in names.items():
+            if owner not in owners:
+                continue
             for item in items:
-                lines = [ln for ln in placed if ln.member_id == owner and ln.item_id == item.id]
-                out.extend(replace(state, for_member=name) for state in _states(uow, item, owner, lines, {}))
+                lines = [ln for ln in by_item.get(item.id or 0, []) if ln.member_id == owner]
+                states.extend(replace(state, for_member=name) for state in _states(uow, item, owner, lines, {}))
+        out[member_id] = states
     return out
 
 
@@ -187,8 +212,7 @@ def roster(uow: UnitOfWork, campaign: Campaign) -> dict[int, list[ItemState]]:
         .where(OrderLine.campaign_id == campaign.id, OrderLine.qty > 0)
         .order_by(col(OrderLine.sent_at), col(OrderLine.id))
     ).all()
-    ordered = list(dict.fromkeys(member_ids))
-    return {m: member_state(uow, campaign, m) for m in ordered}
+    return member_states(uow, campaign, member_ids)
 
 
 def campaigns_of_member(uow: UnitOfWork, member_id: int, *, group_id: int | None = None) -> list[Campaign]:

@@ -82,6 +82,10 @@ def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Po
 def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """Run ``groupbuy worker`` (the Procfile's ``worker:``) in the background: it applies what the web side stores."""
     exe = Path(sys.executable).with_name("groupbuy")
+    profile = os.environ.get("GROUPBUY_BENCH_PROFILE_WORKER")  # a benchmark's cProfile output of the worker
+    if profile:
+        return spawn([sys.executable, "-m", "cProfile", "-o", f"{profile}.{log_path.stem}", str(exe), "worker"],
+                     env, log_path)
     return spawn([str(exe), "worker"], env, log_path)
 
 
