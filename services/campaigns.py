@@ -52,8 +52,11 @@ def accepts_orders_at(campaign: Campaign, at: datetime) -> bool:
 
 def items_of(uow: UnitOfWork, campaign_id: int) -> list[Item]:
     """Return a campaign's items in announcement order."""
-    stmt = select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))
-    return list(uow.remember(("items", campaign_id), lambda: list(uow.session.exec(stmt).all())))
+    def load() -> list[Item]:
+        stmt = select(Item).where(Item.campaign_id == campaign_id).order_by(col(Item.position))
+        return list(uow.session.exec(stmt).all())
+
+    return list(uow.remember(("items", campaign_id), load))
 
 
 def open_in_group(uow: UnitOfWork, group_id: int) -> list[Campaign]:

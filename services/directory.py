@@ -31,8 +31,8 @@ def ensure_group(uow: UnitOfWork, line_group_id: str) -> Group:
 
 def find_group(uow: UnitOfWork, line_group_id: str) -> Group | None:
     """Return the group row or None."""
-    stmt = select(Group).where(Group.line_group_id == line_group_id)
-    return uow.remember(("group", line_group_id), lambda: uow.session.exec(stmt).first())
+    return uow.remember(("group", line_group_id), lambda: uow.session.exec(  # built only when not remembered
+        select(Group).where(Group.line_group_id == line_group_id)).first())
 
 
 def ensure_member(uow: UnitOfWork, line_user_id: str, *, group: Group | None = None) -> Member:
@@ -63,8 +63,8 @@ def _membership(uow: UnitOfWork, group: Group, member: Member) -> GroupMember | 
 
 def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
     """Return the member row or None."""
-    stmt = select(Member).where(Member.line_user_id == line_user_id)
-    return uow.remember(("member", line_user_id), lambda: uow.session.exec(stmt).first())
+    return uow.remember(("member", line_user_id), lambda: uow.session.exec(  # built only when not remembered
+        select(Member).where(Member.line_user_id == line_user_id)).first())
 
 
 def warm(uow: UnitOfWork, line_group_id: str | None, line_user_ids: Collection[str]) -> None:

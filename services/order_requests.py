@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
 from models import OrderRequest
@@ -46,6 +46,19 @@ def record(
         "message_id": message_id, "created_at": utcnow(), "campaign_id": campaign_id, "member_id": member_id,
         "sent_at": sent_at, "intents": encode(intents),
     })
+    latest = uow.memo.get(("latest_requests", campaign_id))
+    if latest is not None and (member_id not in latest or latest[member_id] < sent_at):
+        latest[member_id] = sent_at
+
+
+def _latest(uow: UnitOfWork, campaign_id: int) -> dict[int, datetime]:
+    """Return each member's latest request time in a campaign, read once per transaction (kept current by
+    :func:`record`; a forgotten request leaves it too late, which only costs a query)."""
+    stmt = (select(OrderRequest.member_id, func.max(OrderRequest.sent_at)).where(OrderRequest.campaign_id == campaign_id)
+            .group_by(col(OrderRequest.member_id)))
+    return uow.remember(("latest_requests", campaign_id), lambda: {
+        member_id: latest for member_id, latest in uow.session.exec(stmt).all()
+    })
 
 
 _LATER = (
@@ -59,7 +72,14 @@ _LATER = (
 def later_than(
     uow: UnitOfWork, campaign_id: int, member_id: int, sent_at: datetime, *, besides: str | None = None
 ) -> list[OrderRequest]:
-    """Return the member's requests in a campaign sent after ``sent_at``, in send order (one indexed query)."""
+    """Return the member's requests in a campaign sent after ``sent_at``, in send order (one indexed query).
+
+    A worker's batch applies most comments in send order, so usually there are none: that is known without a
+    query once the campaign's latest request times are read (once per transaction).
+    """
+    latest = _latest(uow, campaign_id).get(member_id)
+    if latest is None or latest <= sent_at:
+        return []
     params = {"campaign_id": campaign_id, "member_id": member_id, "sent_at": sent_at, "besides": besides or ""}
     return list(uow.session.exec(_LATER, params=params).all())
 
