@@ -30,11 +30,16 @@ BATCH_BUDGET_S = 0.25  # and applied for at most this long: SQLite's webhook ins
 RECOVER_EVERY_S = 1.0  # an idle processor looks this often for confirmations a stopped worker left unsent
 
 
+class _Failed(Exception):
+    """A handler raised while its batch was applied without savepoints."""
+
+
 class EventProcessor:
     """Claims a batch of one chat's pending events, applies each through its handler, and commits them together.
 
-    Every event runs in a savepoint of the batch's transaction: one whose handler raises is rolled back alone and
-    counted as a failed attempt, the others commit. The confirmations are planned once the whole batch is applied
+    A batch is applied straight on; if a handler raises, it is applied again with every event in a savepoint of
+    the batch's transaction: the one whose handler raises is rolled back alone and counted as a failed attempt, the
+    others commit. The confirmations are planned once the whole batch is applied
     (handlers.confirmations), so that a folded reply states the order book that commits. After commit the replies go
     to LINE from the courier's threads, side by side.
     """
@@ -74,9 +79,22 @@ class EventProcessor:
         return handled
 
     def _apply_batch(self) -> int | None:
+        try:
+            return self._batch(isolated=False)
+        except _Failed:  # a handler raised: the whole transaction was rolled back; again, each event on its own
+            return self._batch(isolated=True)
+
+    def _batch(self, *, isolated: bool) -> int | None:
+        """Claim and apply a batch in one transaction; return how many events it handled (None: none pending).
+
+        First every event is applied straight on (no savepoint: a round trip each way on PostgreSQL); when one
+        raises, :class:`_Failed` rolls it all back and the batch is applied again ``isolated``: each event in a
+        savepoint, the failing one rolled back alone and counted.
+        """
         fetch: str | None = None
+        used: list[str] = []  # downloaded contents the batch's events took (kept until the batch commits)
         with UnitOfWork(self.engine) as uow:
-            self._forget_settled(uow)
+            settled = self._forget_settled(uow)
             rows = inbox.claim_batch(uow, self.batch_size)
             if not rows:
                 uow.commit()
@@ -104,11 +122,22 @@ class EventProcessor:
                 ctx = EventContext(
                     event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at,
                     received_at=row.received_at,
-                    contents={wanted: self._fetched.pop(wanted)} if wanted is not None else {},
+                    contents={wanted: self._fetched[wanted]} if wanted is not None else {},
                 )
-                if self._apply(uow, row, ctx):
-                    contexts.append(ctx)
-                    done.append(row.id or 0)
+                used += [wanted] if wanted is not None else []
+                if isolated and not self._apply(uow, row, ctx):
+                    continue
+                if not isolated:
+                    try:
+                        dispatch(ctx)
+                    except Exception as exc:
+                        with self._lock:
+                            self._settled |= settled  # their deletion was rolled back too
+                        log.info("webhook event %s raised; applying its batch again event by event",
+                                 row.webhook_event_id)
+                        raise _Failed from exc
+                contexts.append(ctx)
+                done.append(row.id or 0)
             inbox.mark_all_done(uow, done)
             with self._lock:
                 busy = self._busy | self._settled
@@ -116,6 +145,8 @@ class EventProcessor:
             confirmations.plan(uow, contexts, now, busy)
             closing_notice.annotate(uow, contexts, now)  # the first reply in a group closing soon says so, once
             uow.commit()
+        for message_id in used:
+            self._fetched.pop(message_id, None)
         self._after_commit(contexts)
         if fetch is not None:
             self._fetch(fetch)
@@ -186,10 +217,12 @@ class EventProcessor:
                 if accepted:
                     self._settled.update(out.settles)
 
-    def _forget_settled(self, uow: UnitOfWork) -> None:
+    def _forget_settled(self, uow: UnitOfWork) -> set[int]:
+        """Delete the owed rows LINE accepted (in ``uow``); return their ids."""
         with self._lock:
             settled, self._settled = self._settled, set()
         confirmations.settle(uow, settled)
+        return settled
 
     def tidy(self) -> None:
         """Idle: forget the confirmations LINE accepted; resend those a stopped worker left while their tokens last."""

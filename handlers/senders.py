@@ -9,7 +9,7 @@ from linebot.v3.webhooks import Event
 
 from handlers.context import EventContext
 from infra.db import UnitOfWork
-from services import directory
+from services import directory, order_book
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def look_up_senders(uow: UnitOfWork, events: Sequence[Event]) -> None:
     sources = [getattr(event, "source", None) for event in events]
     chat = next((getattr(s, "group_id", None) or getattr(s, "room_id", None) for s in sources if s is not None), None)
     users = [uid for s in sources if (uid := getattr(s, "user_id", None))]
-    directory.warm(uow, chat, users)
+    known = directory.warm(uow, chat, users)
+    order_book.expect(uow, known)  # their lines in a campaign are read together, once it is locked
 
 
 def refresh_name(ctx: EventContext, user_id: str, group_id: str | None) -> None:

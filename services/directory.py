@@ -67,28 +67,28 @@ def find_member(uow: UnitOfWork, line_user_id: str) -> Member | None:
         select(Member).where(Member.line_user_id == line_user_id)).first())
 
 
-def warm(uow: UnitOfWork, line_group_id: str | None, line_user_ids: Collection[str]) -> None:
+def warm(uow: UnitOfWork, line_group_id: str | None, line_user_ids: Collection[str]) -> list[int]:
     """Look up a batch's group, senders and their memberships in three queries, for the lookups above to find.
 
     A worker applies many events of one chat in one transaction (bot.processor): without this, each event looks
     up its sender and their membership on its own. Only rows that exist are remembered; the rest are still looked
-    up (and created) one by one. A batch is a few dozen events, so each list is one statement.
+    up (and created) one by one. A batch is a few dozen events, so each list is one statement. Return the ids of
+    the senders who are members already.
     """
     group = find_group(uow, line_group_id) if line_group_id else None
     wanted = [uid for uid in dict.fromkeys(line_user_ids) if ("member", uid) not in uow.memo]
     if wanted:
         for member in uow.session.exec(select(Member).where(one_of(uow.dialect, Member.line_user_id, wanted))):
             uow.memo[("member", member.line_user_id)] = member
-    if group is None or group.id is None:
-        return
     ids = [m.id for uid in line_user_ids if (m := uow.memo.get(("member", uid))) is not None and m.id is not None]
-    if ids:
+    if group is not None and group.id is not None and ids:
         rows = uow.session.exec(select(GroupMember.member_id).where(
             GroupMember.group_id == group.id, one_of(uow.dialect, GroupMember.member_id, ids),
             col(GroupMember.left_at).is_(None),
         ))
         for member_id in rows:
             uow.memo[("in_group", group.id, member_id)] = True
+    return ids
 
 
 def needs_name(member: Member) -> bool:

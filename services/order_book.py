@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
+from infra.sql import one_of
 from models import Campaign, Item, Member, OrderChange, OrderLine, OrderRequest
 from parsers.comment import Intent
 from services import directory, order_requests, variants
@@ -90,7 +91,14 @@ class _Book:
         self._seen: set[int | None] = set()
         self._loaded: set[object] = set()
         self._names: dict[str, int | None] = {}
-        self._load("own", OrderLine.member_id == placer)
+        batch = _batch_lines(uow, campaign.id, placer)
+        if batch is None:
+            self._load("own", OrderLine.member_id == placer)
+        else:
+            self._loaded.add("own")
+            self.lines = [line for line in batch if line.qty > 0]
+            self._seen.update(line.id for line in self.lines)
+            self._sort()
 
     def _load(self, key: object, *where: Any) -> None:
         if key in self._loaded:
@@ -123,6 +131,9 @@ class _Book:
         self._seen.add(line.id)
         self.lines.append(line)
         self._sort()
+        batch = self.uow.memo.get(("book", self.campaign.id))
+        if batch is not None and line.member_id in batch:
+            batch[line.member_id].append(line)
 
     def person(self, name: str | None) -> tuple[int, str | None]:
         """Return whose a line for ``name`` is: (owner member id, guest name or None)."""
@@ -135,6 +146,34 @@ class _Book:
         if owner is None:
             return self.placer, name[:60]
         return owner, None
+
+
+def expect(uow: UnitOfWork, member_ids: Iterable[int]) -> None:
+    """Say that these members' comments are applied in this transaction (a worker's batch of one chat).
+
+    The first time one of them orders in a campaign, once it is locked, the live lines of all of them in that
+    campaign are read in one query instead of one query per comment; the transaction keeps them current.
+    """
+    uow.memo.setdefault(("book_members",), set()).update(member_ids)
+
+
+def _batch_lines(uow: UnitOfWork, campaign_id: int, member_id: int) -> list[OrderLine] | None:
+    """Return a member's lines in a campaign (oldest first) from the batch's read, or None when they were not
+    expected. Call it only with the campaign locked: what another transaction committed before counts."""
+    members: set[int] | None = uow.memo.get(("book_members",))
+    if not members or member_id not in members:
+        return None
+    found: dict[int, list[OrderLine]] | None = uow.memo.get(("book", campaign_id))
+    if found is None:
+        found = {m: [] for m in members}
+        stmt = (select(OrderLine)
+                .where(OrderLine.campaign_id == campaign_id, one_of(uow.dialect, OrderLine.member_id, members),
+                       col(OrderLine.qty) > 0)
+                .order_by(col(OrderLine.sent_at), col(OrderLine.id)))
+        for line in uow.session.exec(stmt):
+            found[line.member_id].append(line)
+        uow.memo[("book", campaign_id)] = found
+    return found[member_id]
 
 
 def _in_send_order(
@@ -269,6 +308,8 @@ def _undo(uow: UnitOfWork, message_id: str) -> set[int]:
         select(OrderLine).where(col(OrderLine.id).in_({c.line_id for c in changes}))
         .execution_options(populate_existing=True)
     )}
+    for line in lines.values():  # an undo can bring a line back to life: a batch's read of lines no longer holds
+        uow.forget(("book", line.campaign_id))
     for change in changes:
         line = lines[change.line_id]
         line.qty = max(0, line.qty - change.delta)

@@ -54,11 +54,12 @@ def record(
 def _latest(uow: UnitOfWork, campaign_id: int) -> dict[int, datetime]:
     """Return each member's latest request time in a campaign, read once per transaction (kept current by
     :func:`record`; a forgotten request leaves it too late, which only costs a query)."""
-    stmt = (select(OrderRequest.member_id, func.max(OrderRequest.sent_at)).where(OrderRequest.campaign_id == campaign_id)
-            .group_by(col(OrderRequest.member_id)))
-    return uow.remember(("latest_requests", campaign_id), lambda: {
-        member_id: latest for member_id, latest in uow.session.exec(stmt).all()
-    })
+    def load() -> dict[int, datetime]:
+        stmt = (select(OrderRequest.member_id, func.max(OrderRequest.sent_at))
+                .where(OrderRequest.campaign_id == campaign_id).group_by(col(OrderRequest.member_id)))
+        return dict(uow.session.exec(stmt).all())
+
+    return uow.remember(("latest_requests", campaign_id), load)
 
 
 _LATER = (
