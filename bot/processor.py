@@ -58,6 +58,7 @@ class EventProcessor:
         self._lock = threading.Lock()
         self._busy: set[int] = set()  # owed confirmations on their way to LINE
         self._settled: set[int] = set()  # accepted by LINE, deleted in the next transaction
+        self._deferred: list[Callable[[UnitOfWork], None]] = []  # small writes learned after commit (names)
         self._recovered_at = 0.0
 
     def process_next(self) -> bool:
@@ -94,7 +95,7 @@ class EventProcessor:
         fetch: str | None = None
         used: list[str] = []  # downloaded contents the batch's events took (kept until the batch commits)
         with UnitOfWork(self.engine) as uow:
-            settled = self._forget_settled(uow)
+            settled, deferred = self._catch_up(uow)
             rows = inbox.claim_batch(uow, self.batch_size)
             if not rows:
                 uow.commit()
@@ -122,7 +123,7 @@ class EventProcessor:
                 ctx = EventContext(
                     event=event, uow=uow, settings=self.settings, messenger=self.messenger, sent_at=row.sent_at,
                     received_at=row.received_at,
-                    contents={wanted: self._fetched[wanted]} if wanted is not None else {},
+                    contents={wanted: self._fetched[wanted]} if wanted is not None else {}, defer=self._defer,
                 )
                 used += [wanted] if wanted is not None else []
                 if isolated and not self._apply(uow, row, ctx):
@@ -131,8 +132,9 @@ class EventProcessor:
                     try:
                         dispatch(ctx)
                     except Exception as exc:
-                        with self._lock:
-                            self._settled |= settled  # their deletion was rolled back too
+                        with self._lock:  # rolled back too
+                            self._settled |= settled
+                            self._deferred[:0] = deferred
                         log.info("webhook event %s raised; applying its batch again event by event",
                                  row.webhook_event_id)
                         raise _Failed from exc
@@ -217,21 +219,34 @@ class EventProcessor:
                 if accepted:
                     self._settled.update(out.settles)
 
-    def _forget_settled(self, uow: UnitOfWork) -> set[int]:
-        """Delete the owed rows LINE accepted (in ``uow``); return their ids."""
+    def _defer(self, write: Callable[[UnitOfWork], None]) -> None:
+        """Keep a small write (a display name fetched after commit) for the next transaction."""
+        with self._lock:
+            self._deferred.append(write)
+
+    def _catch_up(self, uow: UnitOfWork) -> tuple[set[int], list[Callable[[UnitOfWork], None]]]:
+        """Delete the owed rows LINE accepted and make the deferred writes (in ``uow``); return both."""
         with self._lock:
             settled, self._settled = self._settled, set()
+            deferred, self._deferred = self._deferred, []
         confirmations.settle(uow, settled)
-        return settled
+        for write in deferred:
+            write(uow)
+        return settled, deferred
+
+    def catch_up(self) -> None:
+        """Delete what LINE accepted and make the deferred writes now, if there are any."""
+        with self._lock:
+            behind = bool(self._settled or self._deferred)
+        if behind:
+            with UnitOfWork(self.engine) as uow:
+                self._catch_up(uow)
+                uow.commit()
 
     def tidy(self) -> None:
-        """Idle: forget the confirmations LINE accepted; resend those a stopped worker left while their tokens last."""
-        with self._lock:
-            has_settled = bool(self._settled)
-        if has_settled:
-            with UnitOfWork(self.engine) as uow:
-                self._forget_settled(uow)
-                uow.commit()
+        """Idle: forget the confirmations LINE accepted, make the deferred writes; resend the confirmations a stopped
+        worker left while their tokens last."""
+        self.catch_up()
         if time.monotonic() - self._recovered_at < RECOVER_EVERY_S:
             return
         self._recovered_at = time.monotonic()

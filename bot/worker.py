@@ -57,6 +57,10 @@ class Worker:
                         idle_since = time.monotonic()
         finally:
             self.courier.stop()
+            try:
+                self.processor.catch_up()  # what LINE accepted meanwhile, the display names fetched
+            except Exception:
+                log.warning("worker could not write its last changes", exc_info=True)
             self.engine.dispose()
             log.info("worker stopped")
 

@@ -53,6 +53,9 @@ class EventContext:
     confirmations: list[Confirmation] = field(default_factory=list)  # sent once the batch is applied
     # Message contents downloaded before this event's transaction opened (bytes, or the LineError LINE answered).
     contents: dict[str, bytes | Exception] = field(default_factory=dict)
+    # A worker's: hand it a small write learned after commit (a display name) for its next transaction, instead of
+    # opening one of its own; None (inline handling): open one.
+    defer: Callable[[Callable[[UnitOfWork], None]], None] | None = None
 
     @property
     def user_id(self) -> str | None:

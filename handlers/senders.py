@@ -46,8 +46,9 @@ def refresh_name(ctx: EventContext, user_id: str, group_id: str | None) -> None:
     except LineError as exc:
         log.warning("could not fetch a display name (LINE status %s)", exc.status)
         return
-    from infra.db import UnitOfWork
-
+    if ctx.defer is not None:
+        ctx.defer(lambda uow: directory.set_name(uow, user_id, name))
+        return
     with UnitOfWork(ctx.uow.engine) as uow:
         directory.set_name(uow, user_id, name)
         uow.commit()
