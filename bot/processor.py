@@ -167,9 +167,10 @@ class EventProcessor:
         row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
         assert row_id is not None
         try:
-            with uow.session.begin_nested():
+            with uow.savepoint():
                 dispatch(ctx)
         except Exception as exc:
+            uow.discard_queued()
             uow.memo.clear()  # rows it remembered may carry the rolled-back changes
             log.exception("handling webhook event %s failed", event_id)
             inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")

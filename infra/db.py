@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -14,6 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -136,6 +138,9 @@ class UnitOfWork:
         # Rows this transaction already looked up by a natural key (a group by its LINE id, a campaign's items…):
         # an event reads them several times. Dropped at commit and rollback, so it never outlives what it describes.
         self.memo: dict[Hashable, Any] = {}
+        # Core writes queued by write_later, per statement: sent together before anything else the session sends.
+        self._later: dict[Executable, list[dict[str, Any]]] = {}
+        self._listening = False  # the session tells write_later's queue before each statement once it is used
 
     def remember(self, key: Hashable, load: Callable[[], T]) -> T:
         """Return ``load()``, computed once per transaction for ``key`` (None results are not kept)."""
@@ -150,8 +155,41 @@ class UnitOfWork:
         """Drop a remembered value (after changing what it describes)."""
         self.memo.pop(key, None)
 
+    def write_later(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Queue a Core write (an insert nothing reads back at once): it goes, one executemany per statement with
+        the others queued, right before the next statement the session sends, before a savepoint and at commit.
+
+        A batch of comments then costs one round trip for what would be one per comment. Savepoints must be
+        taken with :meth:`savepoint`, so that a write queued before one is not rolled back with it.
+        """
+        if not self._listening:
+            event.listen(self.session, "do_orm_execute", self._before_execute)
+            self._listening = True
+        self._later.setdefault(statement, []).append(params)
+
+    def write_queued(self) -> None:
+        """Send the queued writes now."""
+        if not self._later:
+            return
+        queued, self._later = self._later, {}
+        connection = self.session.connection()
+        for statement, rows in queued.items():
+            connection.execute(statement, rows)
+
+    def _before_execute(self, _state: Any) -> None:
+        self.write_queued()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run a block in a savepoint (rolled back alone if it raises), after the writes queued before it."""
+        self.write_queued()
+        with self.session.begin_nested():
+            yield
+            self.write_queued()  # queued inside: they belong to the savepoint
+
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine.execution_options(**self.lock_options), expire_on_commit=False)
+        self._listening = False
         return self
 
     def __exit__(
@@ -162,13 +200,19 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit the work done so far."""
+        self.write_queued()
         self.memo.clear()
         self.session.commit()
 
     def rollback(self) -> None:
         """Discard whatever was not committed."""
+        self.discard_queued()
         self.memo.clear()
         self.session.rollback()
+
+    def discard_queued(self) -> None:
+        """Drop the queued writes (what queued them is being rolled back)."""
+        self._later = {}
 
     @property
     def dialect(self) -> str:

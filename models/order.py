@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import aware_field, created_field
 
@@ -42,6 +43,8 @@ class OrderChange(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     line_id: int = Field(foreign_key="order_lines.id", index=True)
+    # The line changed: set it instead of line_id for a line not yet flushed (both go in the next flush, batched).
+    line: OrderLine | None = Relationship(sa_relationship=relationship(OrderLine, lazy="raise"))
     delta: int
     action: str = Field(max_length=16)  # add | set | remove | cancel | revert | host
     source_message_id: str | None = Field(default=None, max_length=64, index=True)

@@ -135,7 +135,7 @@ def claim(uow: UnitOfWork, kind: str, campaign_id: int, now: datetime, *, detail
                          retry_key=retry_key, status=status, detail=detail, created_at=now,
                          sent_at=now if status == "sent" else None)
     try:
-        with uow.session.begin_nested():
+        with uow.savepoint():
             uow.session.add(row)
     except IntegrityError:  # another worker or clock recorded it first
         return None

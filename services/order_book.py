@@ -9,6 +9,7 @@ Stock is allocated to lines in send order; what does not fit is waitlisted (å€™è
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ def apply_intents(
     return Applied(changed=bool(touched), promotions=tuple(p for p in promotions if p.member_id != member_id))
 
 
+def _send_order(line: OrderLine) -> tuple[datetime, int]:
+    """Sort key: send time, then row id (a line not flushed yet is the newest)."""
+    return line.sent_at, line.id if line.id is not None else sys.maxsize
+
+
 def placed_by(line: OrderLine) -> int:
     """Return the member who placed a line: who ordered it for another member, else its owner."""
     return line.ordered_by if line.ordered_by is not None else line.member_id
@@ -88,7 +94,7 @@ class _Book:
         assert campaign.id is not None
         self.uow, self.campaign, self.placer = uow, campaign, placer
         self.lines: list[OrderLine] = []
-        self._seen: set[int | None] = set()
+        self._seen: set[int] = set()  # id() of the lines held: a line not yet flushed has no row id
         self._loaded: set[object] = set()
         self._names: dict[str, int | None] = {}
         batch = _batch_lines(uow, campaign.id, placer)
@@ -97,7 +103,7 @@ class _Book:
         else:
             self._loaded.add("own")
             self.lines = [line for line in batch if line.qty > 0]
-            self._seen.update(line.id for line in self.lines)
+            self._seen.update(id(line) for line in self.lines)
             self._sort()
 
     def _load(self, key: object, *where: Any) -> None:
@@ -105,14 +111,14 @@ class _Book:
             return
         self._loaded.add(key)
         stmt = select(OrderLine).where(OrderLine.campaign_id == self.campaign.id, col(OrderLine.qty) > 0, *where)
-        for line in self.uow.session.exec(stmt):
-            if line.id not in self._seen:
-                self._seen.add(line.id)
+        for line in self.uow.session.exec(stmt):  # the session's identity map: a line held is the same object
+            if id(line) not in self._seen:
+                self._seen.add(id(line))
                 self.lines.append(line)
         self._sort()
 
     def _sort(self) -> None:
-        self.lines.sort(key=lambda ln: (ln.sent_at, ln.id or 0))
+        self.lines.sort(key=_send_order)
 
     def placed(self) -> list[OrderLine]:
         """Return the live lines this member placed, for themself, guests and other members, oldest first."""
@@ -128,7 +134,7 @@ class _Book:
                 and (not placed_only or placed_by(line) == self.placer)]
 
     def add(self, line: OrderLine) -> None:
-        self._seen.add(line.id)
+        self._seen.add(id(line))
         self.lines.append(line)
         self._sort()
         batch = self.uow.memo.get(("book", self.campaign.id))
@@ -252,10 +258,8 @@ def _apply(
                                  note=intent.note[:200] if intent.note else None,
                                  variant=intent.variant[:40] if intent.variant else None, guest_name=guest,
                                  ordered_by=book.placer if owner != book.placer else None)
-                uow.session.add(line)
-                uow.session.flush()
-                assert line.id is not None
-                uow.session.add(OrderChange(line_id=line.id, delta=delta, action=intent.action,
+                # Line and change go in the next flush (with the batch's other new lines, in one statement).
+                uow.session.add(OrderChange(line=line, delta=delta, action=intent.action,
                                             source_message_id=message_id))
                 book.add(line)
             elif delta < 0:
@@ -275,8 +279,7 @@ def reduce_lines(uow: UnitOfWork, lines: list[OrderLine], amount: int, *, action
         line.confirmed_qty = min(line.confirmed_qty, line.qty)
         amount -= take
         uow.session.add(line)
-        assert line.id is not None
-        uow.session.add(OrderChange(line_id=line.id, delta=-take, action=action, source_message_id=message_id))
+        uow.session.add(OrderChange(line=line, delta=-take, action=action, source_message_id=message_id))
 
 
 def _keep_confirmed(uow: UnitOfWork, book: _Book, kept: dict[tuple[int, str | None, int], int]) -> None:
@@ -418,8 +421,7 @@ def allocate(uow: UnitOfWork, items: Iterable[Item]) -> list[Promotion]:
                 gained[line.member_id] += take
                 uow.session.add(line)
         promotions.extend(Promotion(member_id=m, item=item, qty=q) for m, q in gained.items())
-    uow.session.flush()
-    return promotions
+    return promotions  # flushed by the next query (ORM reads autoflush), with whatever else is pending
 
 
 def _give_back(uow: UnitOfWork, newest_first: list[OrderLine], amount: int) -> None:

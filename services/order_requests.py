@@ -41,8 +41,9 @@ def record(
     uow: UnitOfWork, *, message_id: str, campaign_id: int, member_id: int, sent_at: datetime,
     intents: Sequence[Intent],
 ) -> None:
-    """Keep what a message asked for, in one statement (re-reading the same message replaces its row)."""
-    uow.session.connection().execute(_upsert(uow.dialect), {  # Core, not the ORM's bulk-insert path
+    """Keep what a message asked for (re-reading the same message replaces its row); the row is written with
+    the transaction's other queued writes (UnitOfWork.write_later), before anything reads it."""
+    uow.write_later(_upsert(uow.dialect), {  # Core, sent with the batch's others before anything reads them
         "message_id": message_id, "created_at": utcnow(), "campaign_id": campaign_id, "member_id": member_id,
         "sent_at": sent_at, "intents": encode(intents),
     })
