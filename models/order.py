@@ -42,7 +42,7 @@ class OrderChange(SQLModel, table=True):
     __tablename__ = "order_changes"
 
     id: int | None = Field(default=None, primary_key=True)
-    line_id: int = Field(foreign_key="order_lines.id", index=True)
+    line_id: int | None = Field(default=None, foreign_key="order_lines.id", index=True, nullable=False)
     # The line changed: set it instead of line_id for a line not yet flushed (both go in the next flush, batched).
     line: OrderLine | None = Relationship(sa_relationship=relationship(OrderLine, lazy="raise"))
     delta: int
