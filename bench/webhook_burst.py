@@ -55,8 +55,9 @@ from tests.e2e.burst import (  # noqa: E402
     Served,
     Verdict,
     add_members,
+    burst_groups,
     make_burst,
-    open_campaign,
+    open_campaigns,
     scratch_database,
     send_burst,
     serve,
@@ -76,6 +77,7 @@ def arguments(description: str, *, events: int = 2000, members: int = 200, extra
     parser.add_argument("--rate", type=float, default=None, help="pace the burst at this many events/s")
     parser.add_argument("--seconds", type=float, default=None, help="with --rate: send rate × seconds events")
     parser.add_argument("--worker-procs", type=int, default=1, help="groupbuy worker processes beside the web")
+    parser.add_argument("--groups", type=int, default=1, help="spread the members over this many LINE groups")
     parser.add_argument("--no-ack", action="store_true", help="skip the acknowledgement phase (ABBA parts)")
     parser.add_argument("--limit", type=int, default=300, help="stock limit of item C")
     parser.add_argument("--timeout", type=int, default=900, help="hard limit for the whole run, seconds")
@@ -150,13 +152,14 @@ def groupbuy(args: argparse.Namespace, fake: FakeLineServer, url: str, workdir: 
 def acknowledgement(args: argparse.Namespace, fake: FakeLineServer, members: list[str], workdir: Path) -> float:
     """Send the burst's parts to the bare endpoint and groupbuy in turn; print the figures; return the ratio."""
     platform = fake.platform
-    burst = make_burst(EventFactory(platform), members=members, events=args.events, senders=args.senders, rate=args.rate)
+    burst = make_burst(EventFactory(platform), members=members, events=args.events, senders=args.senders, rate=args.rate,
+                       groups=burst_groups(args.groups))
     with scratch_database(args.database, workdir) as url:
         engine = create_engine(url, pool_pre_ping=True)
         bare = serve("bare", fake.base_url, url, workdir / "bare.log")
         bot = groupbuy(args, fake, url, workdir)
         try:
-            open_campaign(bot.url, platform, engine, limit=args.limit)
+            open_campaigns(bot.url, platform, engine, limit=args.limit, groups=burst_groups(args.groups))
             ceiling, real, ratios = Sent(), Sent(), []
             cpu = {"bare": 0.0, "bot": 0.0}  # seconds, during the parts
             for k, part in enumerate(burst.parts(args.parts)):
@@ -297,7 +300,7 @@ def minimal_run(args: argparse.Namespace, fake: FakeLineServer, members: list[st
     server = serve("minimal", fake.base_url, f"sqlite:///{workdir / 'unused.db'}", workdir / "minimal.log", env=env)
     try:
         burst = make_burst(EventFactory(platform), members=members, events=args.events, senders=args.senders,
-                           rate=args.rate)
+                           rate=args.rate, groups=burst_groups(args.groups))
         run = Run("minimal inline bot", burst.comments)
         send_fresh(run, platform, burst, server.url, args)
         wait_quiet(platform, quiet_s=3, timeout_s=90)
@@ -314,12 +317,12 @@ def groupbuy_run(args: argparse.Namespace, fake: FakeLineServer, members: list[s
         engine = create_engine(url, pool_pre_ping=True)
         server = groupbuy(args, fake, url, workdir)
         try:
-            cid = open_campaign(server.url, platform, engine, limit=args.limit)
+            cid = open_campaigns(server.url, platform, engine, limit=args.limit, groups=burst_groups(args.groups))
             burst = make_burst(EventFactory(platform), members=members, events=args.events, senders=args.senders,
-                               rate=args.rate)
+                               rate=args.rate, groups=burst_groups(args.groups))
             run = Run(f"groupbuy ({args.worker_procs} worker{'s' if args.worker_procs > 1 else ''})", burst.comments)
             send_fresh(run, platform, burst, server.url, args)
-            if wait_applied(engine, len(burst.comments) + 1, timeout_s=args.timeout / 3):
+            if wait_applied(engine, len(burst.comments) + len(cid), timeout_s=args.timeout / 3):
                 run.book_s = platform.now() - run.first_post
             wait_quiet(platform, quiet_s=5, timeout_s=90)
             limits: dict[str, int | None] = {item: (args.limit if item == LIMITED else None) for item in ITEMS}
@@ -361,10 +364,11 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     with FakeLineServer() as fake:
         platform = fake.platform
         platform.channel_access_token, platform.quota = E2E_TOKEN, None  # LINE's 60 s reply window stays
-        members = add_members(platform, args.members)
+        members = add_members(platform, args.members, burst_groups(args.groups))
         pace = f", paced at {args.rate:g} events/s" if args.rate else ""
         say(f"burst: {args.events} comment events from {args.members} members, {args.senders} senders{pace}; "
-            f"database {args.database}, groupbuy with {args.worker_procs} worker process(es), item {LIMITED} "
+            f"database {args.database}, {args.groups} group(s), groupbuy with {args.worker_procs} worker process(es), "
+            f"item {LIMITED} "
             f"limited to {args.limit}; reply tokens expire after {platform.reply_token_ttl_s:g} s")
         ack = None if args.no_ack else acknowledgement(args, fake, members, workdir)
         minimal = minimal_run(args, fake, members, workdir)

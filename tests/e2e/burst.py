@@ -20,7 +20,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -97,6 +97,7 @@ class Comment:
     steps: tuple[Step, ...]
     reply_token: str = ""
     quote_token: str = ""
+    group: str = E2E_GROUP  # the LINE group it was posted in
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,13 @@ class Burst:
 def make_burst(
     factory: EventFactory, *, members: list[str], events: int, senders: int, secret: str = E2E_SECRET,
     start_ms: int = at(2, 9), rate: float | None = None, multi_share: float = 0.2, redeliver_share: float = 0.1, seed: int = 7,
+    groups: Sequence[str] = (E2E_GROUP,),
 ) -> Burst:
-    """Build ``events`` comments from ``members``; each member's comments go through one lane, in send order."""
+    """Build ``events`` comments from ``members``; each member's comments go through one lane, in send order.
+
+    With several ``groups``, member n comments in group n mod len(groups) (see :func:`group_members`).
+    """
+    group_of = {member: groups[n % len(groups)] for n, member in enumerate(members)}
     rng = random.Random(seed)
     forms = load_forms()
     orders = [f for f in forms if f.steps]
@@ -163,9 +169,9 @@ def make_burst(
             member = rng.choice(lane_members[lane])
             form = rng.choice(orders) if rng.random() < 0.9 else rng.choice(chat)
             ts = start_ms + len(comments) * STEP_MS
-            event = factory.text(form.text, user_id=member, group_id=E2E_GROUP, timestamp_ms=ts)
+            event = factory.text(form.text, user_id=member, group_id=group_of[member], timestamp_ms=ts)
             comments.append(Comment(event["webhookEventId"], member, ts, form.steps, event["replyToken"],
-                                    event["message"]["quoteToken"]))
+                                    event["message"]["quoteToken"], group_of[member]))
             body_events.append(event)
         due = (len(comments) - size) / rate if rate else 0.0
         post = _post(webhook_body(body_events), secret, due, seq=len(comments) - size)
@@ -265,8 +271,25 @@ def actual_book(engine: Engine, campaign_id: int) -> Book:
         return {(m, code): (int(q), int(c)) for m, code, q, c in conn.execute(query, {"c": campaign_id})}
 
 
-def verdict(engine: Engine, campaign_id: int, comments: list[Comment], limits: dict[str, int | None]) -> Verdict:
-    """Compare the bot's book and inbox with what was sent."""
+def verdict(
+    engine: Engine, campaign_id: int | dict[str, int], comments: list[Comment], limits: dict[str, int | None]
+) -> Verdict:
+    """Compare the bot's book and inbox with what was sent (``campaign_id``: the campaign, or each group's)."""
+    campaigns = campaign_id if isinstance(campaign_id, dict) else {E2E_GROUP: campaign_id}
+    books = [_compare(engine, cid, [c for c in comments if c.group == group], limits)
+             for group, cid in campaigns.items()]
+    with engine.connect() as conn:
+        stored: dict[str, str] = dict(conn.execute(text("SELECT webhook_event_id, status FROM webhook_events")).all())
+    return Verdict(
+        lost=sum(b[0] for b in books), doubled=sum(b[1] for b in books), oversold=sum(b[2] for b in books),
+        out_of_order=sum(b[3] for b in books), not_stored=sum(c.event_id not in stored for c in comments),
+        failed=sum(s == "failed" for s in stored.values()),
+    )
+
+
+def _compare(engine: Engine, campaign_id: int, comments: list[Comment], limits: dict[str, int | None]
+             ) -> tuple[int, int, int, int]:
+    """Return (lost, doubled, oversold, out of order) of one campaign's book against its comments."""
     want, got = expected_book(comments, limits), actual_book(engine, campaign_id)
     keys = set(want) | set(got)
     diff = [(got.get(k, (0, 0))[0] - want.get(k, (0, 0))[0]) for k in keys]
@@ -275,13 +298,7 @@ def verdict(engine: Engine, campaign_id: int, comments: list[Comment], limits: d
         if limit is not None:
             oversold += max(0, sum(c for (_, i), (_, c) in got.items() if i == item) - limit)
     out_of_order = sum(max(0, got.get(k, (0, 0))[1] - want.get(k, (0, 0))[1]) for k in keys if k[1] == LIMITED)
-    with engine.connect() as conn:
-        stored: dict[str, str] = dict(conn.execute(text("SELECT webhook_event_id, status FROM webhook_events")).all())
-    return Verdict(
-        lost=sum(-d for d in diff if d < 0), doubled=sum(d for d in diff if d > 0), oversold=oversold,
-        out_of_order=out_of_order, not_stored=sum(c.event_id not in stored for c in comments),
-        failed=sum(s == "failed" for s in stored.values()),
-    )
+    return sum(-d for d in diff if d < 0), sum(d for d in diff if d > 0), oversold, out_of_order
 
 
 def wait_applied(engine: Engine, count: int, timeout_s: float) -> bool:
@@ -458,13 +475,19 @@ def kill_a_worker(master_pid: int) -> Callable[[], None]:
 # -- the group, the servers, the database ---------------------------------------------------------------------
 
 
-def add_members(platform: FakeLinePlatform, count: int) -> list[str]:
-    """Register ``count`` members (not friends of the bot) in the e2e group, with the host."""
+def add_members(platform: FakeLinePlatform, count: int, groups: Sequence[str] = (E2E_GROUP,)) -> list[str]:
+    """Register ``count`` members (not friends of the bot), member n in group n mod len(groups), with the host."""
     members = [f"Uburst{n:026d}" for n in range(count)]
     for n, member in enumerate(members):
         platform.add_user(member, f"團員{n}", friend=False)
-    platform.add_group(E2E_GROUP, "團購壓力測試群", [E2E_HOST, *members])
+    for k, group in enumerate(groups):
+        platform.add_group(group, f"團購壓力測試群{k + 1}", [E2E_HOST, *members[k::len(groups)]])
     return members
+
+
+def burst_groups(count: int) -> tuple[str, ...]:
+    """Return ``count`` LINE group ids, the e2e group first."""
+    return (E2E_GROUP, *(f"Ce2egroup{n:023d}" for n in range(2, count + 1)))
 
 
 @dataclass
@@ -564,22 +587,29 @@ def serve(
     return Served(kind, {**bot_env(line_api_base_url, database_url), **(env or {})}, log_path, worker_procs).start()
 
 
-def open_campaign(url: str, platform: FakeLinePlatform, engine: Engine, *, limit: int) -> int:
-    """Have the host open HOTPOT (item C limited to ``limit``) and return the campaign's id."""
+def open_campaign(url: str, platform: FakeLinePlatform, engine: Engine, *, limit: int, group: str = E2E_GROUP) -> int:
+    """Have the host open HOTPOT (item C limited to ``limit``) in ``group`` and return the campaign's id."""
     announcement = HOTPOT.replace("限量30盒", f"限量{limit}盒")
-    event = EventFactory(platform).text(announcement, user_id=E2E_HOST, group_id=E2E_GROUP, timestamp_ms=at(1, 10))
+    event = EventFactory(platform).text(announcement, user_id=E2E_HOST, group_id=group, timestamp_ms=at(1, 10))
     status = WebhookSender(f"{url}/callback", E2E_SECRET).send(event).status
-    if status != 200 or not wait_until(lambda: campaign_id(engine) is not None, timeout=30):
+    if status != 200 or not wait_until(lambda: campaign_id(engine, group) is not None, timeout=30):
         raise RuntimeError(f"the campaign was not opened (webhook answered {status})")
-    found = campaign_id(engine)
+    found = campaign_id(engine, group)
     assert found is not None
     return found
 
 
-def campaign_id(engine: Engine) -> int | None:
-    """Return the newest campaign's id."""
+def open_campaigns(url: str, platform: FakeLinePlatform, engine: Engine, *, limit: int, groups: Sequence[str]
+                   ) -> dict[str, int]:
+    """Open HOTPOT in each group; return each group's campaign id."""
+    return {group: open_campaign(url, platform, engine, limit=limit, group=group) for group in groups}
+
+
+def campaign_id(engine: Engine, group: str = E2E_GROUP) -> int | None:
+    """Return the newest campaign's id in a group."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT MAX(id) FROM campaigns")).scalar()
+        return conn.execute(text("SELECT MAX(c.id) FROM campaigns c JOIN groups g ON g.id = c.group_id "
+                                 "WHERE g.line_group_id = :g"), {"g": group}).scalar()
 
 
 def worker_pids(master_pid: int) -> list[int]:
