@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from linebot.v3.webhooks import Event
 from sqlalchemy.engine import Engine
@@ -104,11 +105,12 @@ class EventProcessor:
             done: list[int] = []  # applied events, marked done together
             handled = 0
             began = time.monotonic()
-            events = [self._read(row) for row in rows]
-            look_up_senders(uow, [event for event in events if isinstance(event, Event)])
-            for row, event in zip(rows, events, strict=True):
+            raws = [self._raw(row) for row in rows]
+            look_up_senders(uow, [raw for raw in raws if isinstance(raw, dict)])
+            for row, raw in zip(rows, raws, strict=True):
                 if handled and time.monotonic() - began > self.batch_budget_s:
                     break  # the rest stay pending for the next batch
+                event = self._read(raw)
                 if not isinstance(event, Event):
                     log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(event).__name__)
                     row.error = f"unreadable: {type(event).__name__}"
@@ -155,10 +157,21 @@ class EventProcessor:
         return handled
 
     @staticmethod
-    def _read(row: WebhookEvent) -> Event | Exception:
-        """Return the stored event, or why it cannot be read."""
+    def _raw(row: WebhookEvent) -> dict[str, Any] | Exception:
+        """Return the stored event as JSON (cheap: the senders of a batch are read from it), or why it cannot be."""
         try:
-            return Event.from_dict(json.loads(row.payload))
+            raw = json.loads(row.payload)
+        except Exception as exc:
+            return exc
+        return raw if isinstance(raw, dict) else ValueError("not an object")
+
+    @staticmethod
+    def _read(raw: dict[str, Any] | Exception) -> Event | Exception:
+        """Return the event as line-bot-sdk's model (once it is applied), or why it cannot be read."""
+        if isinstance(raw, Exception):
+            return raw
+        try:
+            return Event.from_dict(raw)
         except Exception as exc:
             return exc
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-
-from linebot.v3.webhooks import Event
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from handlers.context import EventContext
 from infra.db import UnitOfWork
@@ -24,11 +23,13 @@ def remember_sender(ctx: EventContext) -> None:
         ctx.after_commit.append(lambda: refresh_name(ctx, ctx.user_id or "", ctx.group_id))
 
 
-def look_up_senders(uow: UnitOfWork, events: Sequence[Event]) -> None:
-    """Look up the senders of a batch's events (one chat's) together, before each event looks for its own."""
-    sources = [getattr(event, "source", None) for event in events]
-    chat = next((getattr(s, "group_id", None) or getattr(s, "room_id", None) for s in sources if s is not None), None)
-    users = [uid for s in sources if (uid := getattr(s, "user_id", None))]
+def look_up_senders(uow: UnitOfWork, events: Sequence[Mapping[str, Any]]) -> None:
+    """Look up the senders of a batch's events (one chat's, as LINE's JSON) together, before each event looks for
+    its own."""
+    sources = [source for event in events if isinstance(source := event.get("source"), Mapping)]
+    chat = next((str(s.get("groupId") or s.get("roomId")) for s in sources if s.get("groupId") or s.get("roomId")),
+                None)
+    users = [str(uid) for s in sources if (uid := s.get("userId"))]
     known = directory.warm(uow, chat, users)
     order_book.expect(uow, known)  # their lines in a campaign are read together, once it is locked
 
