@@ -30,6 +30,7 @@ from handlers import order_messages as say
 from handlers.context import Confirmation, EventContext, Outgoing
 from infra.db import UnitOfWork
 from infra.messages import MAX_REPLY_MESSAGES, Message, Text
+from infra.sql import one_of
 from models import Campaign, Member, OwedConfirmation
 from services import blocklist, order_views, survey
 
@@ -215,7 +216,7 @@ def _reply(ctx: EventContext, messages: list[Message], rows: list[int], *, first
 def settle(uow: UnitOfWork, rows: Collection[int]) -> None:
     """Forget owed confirmations LINE accepted (in ``uow``'s transaction)."""
     if rows:
-        uow.session.execute(delete(OwedConfirmation).where(col(OwedConfirmation.id).in_(list(rows))))
+        uow.session.execute(delete(OwedConfirmation).where(one_of(uow.dialect, OwedConfirmation.id, list(rows))))
 
 
 def recover(uow: UnitOfWork, now: datetime, busy: Collection[int] = ()) -> list[Outgoing]:

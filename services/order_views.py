@@ -126,7 +126,7 @@ def _names(uow: UnitOfWork, member_ids: set[int]) -> dict[int, str]:
     """Return how hosts and members call these members (one query; none when the set is empty)."""
     if not member_ids:
         return {}
-    rows = uow.session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()
+    rows = uow.session.exec(select(Member).where(one_of(uow.dialect, Member.id, list(member_ids)))).all()
     return {m.id: label(m) for m in rows if m.id is not None}
 
 
