@@ -19,15 +19,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.messages import Text
+from infra.messages import QuickReply, Text
 from infra.messenger import LineError, Messenger
-from infra.sql import one_of
+from infra.sql import insert_returning, one_of
 from models import Member, ReminderSent
 from services.lifecycle import Candidate
 
@@ -82,18 +82,23 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
                    "due_at": c.due_at, "status": "pending", "detail": json.dumps(data, ensure_ascii=False),
                    "created_at": now} for (c, _), data in zip(todo, datas, strict=True)]
         try:
-            ids = uow.session.execute(
-                insert(ReminderSent).returning(col(ReminderSent.id), sort_by_parameter_order=True), values
-            ).scalars().all()
+            ids = {row.dedupe_key: row.id for row in insert_returning(
+                uow.session.connection(), ReminderSent, values, ("id", "dedupe_key"))}
             uow.commit()
         except IntegrityError:
             uow.rollback()
             return None
-        recorded: list[Recorded] = [
-            (row_id, to, str(row["retry_key"]), reminders.message_from(data, row_id))
-            for (_, to), row_id, row, data in zip(todo, ids, values, datas, strict=True)
-        ]
-    return recorded
+    return [(ids[c.dedupe_key], to, str(row["retry_key"]), message(c, ids[c.dedupe_key]))
+            for (c, to), row in zip(todo, values, strict=True)]
+
+
+def message(c: Candidate, row_id: int) -> Text:
+    """Return the message of a candidate recorded as reminder ``row_id``: what ``reminders.message_from`` makes of
+    the record (so a re-send is the same message), without reading the record back."""
+    quick = tuple(q if q.postback_data is None else
+                  QuickReply(label=q.label, text=q.text, postback_data=q.postback_data.replace("{rid}", str(row_id)) or None)
+                  for q in c.quick)
+    return Text(c.text, quick)
 
 
 def _lock_members(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
