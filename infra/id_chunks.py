@@ -13,13 +13,3 @@ def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start:start + CHUNK]
 
-
-def id_batches(dialect: str, ids: Iterable[int]) -> Iterator[list[int]]:
-    """Yield the distinct ids, sorted, in as few lists as ``infra.sql.one_of`` takes: on PostgreSQL one array
-    parameter holds them all (one query), elsewhere ``CHUNK`` at a time."""
-    if dialect != "postgresql":
-        yield from chunks(ids)
-        return
-    ordered = sorted(set(ids))
-    if ordered:
-        yield ordered

@@ -18,7 +18,6 @@ from sqlalchemy import select  # five columns: sqlmodel's select is typed for fo
 from sqlmodel import col
 
 from infra.db import UnitOfWork
-from infra.id_chunks import id_batches
 from infra.messages import QuickReply
 from infra.sql import one_of
 from models import Campaign, Item, Member
@@ -100,9 +99,9 @@ def eligible_people(uow: UnitOfWork, among: Collection[int] | None = None) -> li
                   col(Member.meals_per_week)).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
     if among is None:
         return [Person(*row) for row in uow.session.execute(stmt.order_by(col(Member.id))).all()]
-    found = [Person(*row) for batch in id_batches(uow.dialect, among) for row in uow.session.execute(
-        stmt.where(one_of(uow.dialect, Member.id, batch))).all()]
-    return sorted(found)
+    if not among:
+        return []
+    return sorted(Person(*row) for row in uow.session.execute(stmt.where(one_of(uow.dialect, Member.id, among))).all())
 
 
 def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> list[Candidate]:

@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.id_chunks import id_batches
 from infra.sql import one_of
 from models import Campaign, GroupMember, Item, MemberTag
 from services import campaigns
@@ -63,12 +62,10 @@ class Lookups:
         found: dict[int, set[int]] = {group_id: set() for group_id in group_ids}
         stmt = select(GroupMember.group_id, GroupMember.member_id).where(
             one_of(self.uow.dialect, GroupMember.group_id, group_ids), col(GroupMember.left_at).is_(None))
-        batches = [stmt] if self._among is None else [
-            stmt.where(one_of(self.uow.dialect, GroupMember.member_id, batch))
-            for batch in id_batches(self.uow.dialect, self._among)]
-        for batch in batches:
-            for group_id, member_id in self.uow.session.connection().execute(batch):
-                found[group_id].add(member_id)
+        if self._among is not None:
+            stmt = stmt.where(one_of(self.uow.dialect, GroupMember.member_id, self._among))
+        for group_id, member_id in self.uow.session.connection().execute(stmt):
+            found[group_id].add(member_id)
         self._members.update((group_id, frozenset(ids)) for group_id, ids in found.items())
 
     def items_of(self, campaign_id: int) -> list[Item]:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.id_chunks import id_batches
 from infra.sql import one_of
 from models import Campaign, Item, OrderLine
 from services import pricing
@@ -51,11 +50,11 @@ def purchases(uow: UnitOfWork, *, member_id: int | None = None,
     if member_id is not None:
         query = query.where(OrderLine.member_id == member_id)
     conn = uow.session.connection()
-    if member_ids is None:
-        rows = conn.execute(query).all()
-    else:
-        rows = [row for batch in id_batches(uow.dialect, member_ids)
-                for row in conn.execute(query.where(one_of(uow.dialect, OrderLine.member_id, batch))).all()]
+    if member_ids is not None:
+        if not member_ids:
+            return []
+        query = query.where(one_of(uow.dialect, OrderLine.member_id, member_ids))
+    rows = conn.execute(query).all()
     bought: dict[tuple[int, int], dict[int, int]] = {}  # (member, campaign) -> item -> qty
     for mid, cid, item_id, qty in rows:
         lines = bought.get((mid, cid))
@@ -93,13 +92,12 @@ def recent_buyers(uow: UnitOfWork, since: datetime) -> set[int]:
     """Return the members with a purchase (of a campaign not cancelled) dated after ``since``."""
     stmt = select(Campaign).where(col(Campaign.status) != "cancelled")
     recent = sorted(c.id for c in uow.session.exec(stmt).all() if c.id is not None and campaign_date(c) > since)
-    found: set[int] = set()
-    for batch in id_batches(uow.dialect, recent):
-        found.update(uow.session.exec(
-            select(OrderLine.member_id).where(one_of(uow.dialect, OrderLine.campaign_id, batch),
-                                              col(OrderLine.confirmed_qty) > 0).distinct()
-        ).all())
-    return found
+    if not recent:
+        return set()
+    return set(uow.session.exec(
+        select(OrderLine.member_id).where(one_of(uow.dialect, OrderLine.campaign_id, recent),
+                                          col(OrderLine.confirmed_qty) > 0).distinct()
+    ).all())
 
 
 def _by_name(items: dict[int, Item], lines: dict[int, int]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""infra.sql's bulk insert stores what a plain insert stores, on SQLite and PostgreSQL (JSON rows there)."""
+"""infra.sql's one-parameter forms mean what the plain statements mean, on SQLite and PostgreSQL: ``one_of`` picks
+the rows ``IN`` would, ``insert_returning`` stores what a plain insert stores."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import func, select
 
 from infra.db import UnitOfWork, make_engine
-from infra.id_chunks import CHUNK, id_batches
-from infra.sql import insert_returning
+from infra.sql import insert_returning, one_of
 from models import ReminderSent
 from tests.factories.orders import add_member, taipei
 
@@ -83,9 +83,23 @@ def test_bulk_insert_refuses_a_naive_timestamp(engine: Engine) -> None:
         insert_returning(uow.session.connection(), ReminderSent, [row], ("id",))
 
 
-def test_id_batches_are_one_array_on_postgresql_and_chunks_elsewhere() -> None:
-    ids = list(range(2 * CHUNK + 5, 0, -1)) + [7, 7]
-    assert list(id_batches("postgresql", ids)) == [sorted(set(ids))]
-    assert [len(b) for b in id_batches("sqlite", ids)] == [CHUNK, CHUNK, 5]
-    assert [i for b in id_batches("sqlite", ids) for i in b] == sorted(set(ids))
-    assert list(id_batches("postgresql", [])) == list(id_batches("sqlite", [])) == []
+
+def test_one_of_picks_the_rows_an_in_list_picks_however_many_values(engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        member = add_member(uow, 1)
+        uow.commit()
+    assert member.id is not None
+    rows = rows_for(member.id, 30)
+    with UnitOfWork(engine) as uow:
+        insert_returning(uow.session.connection(), ReminderSent, rows, ("id",))
+        uow.commit()
+    keys = [row["dedupe_key"] for row in rows]
+    with UnitOfWork(engine, read_only=True) as uow:
+        def picked(column: Any, values: list[Any]) -> list[Any]:
+            return sorted(uow.session.exec(select(column).where(one_of(uow.dialect, column, values))).all())
+
+        asked = keys[::3] + ["nps:none", 'quote"d', "新年"]
+        assert picked(ReminderSent.dedupe_key, asked) == sorted(keys[::3])
+        ids = picked(ReminderSent.id, list(range(-5, 10_000)))  # far past SQLite's 999 parameters
+        assert len(ids) == 30 and picked(ReminderSent.id, ids[:4]) == ids[:4]
+        assert picked(ReminderSent.id, []) == [] and picked(ReminderSent.dedupe_key, []) == []
