@@ -98,11 +98,8 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
         todo = [(c, members[c.member_id]) for c in reminders.fresh_only(uow, batch, now) if c.member_id in members]
         if not todo:
             return []
-        datas = [{"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra}
-                 for c, _ in todo]  # postback data keeps {rid}: the row id is put in when the message is made
         values = [{"member_id": c.member_id, "kind": c.kind, "dedupe_key": c.dedupe_key, "retry_key": str(uuid.uuid4()),
-                   "due_at": c.due_at, "status": "pending", "detail": json.dumps(data, ensure_ascii=False),
-                   "created_at": now} for (c, _), data in zip(todo, datas, strict=True)]
+                   "due_at": c.due_at, "status": "pending", "detail": detail(c), "created_at": now} for c, _ in todo]
         try:
             ids = {row.dedupe_key: row.id for row in insert_returning(
                 uow.session.connection(), ReminderSent, values, ("id", "dedupe_key"))}
@@ -112,6 +109,13 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
             return None
     return [(ids[c.dedupe_key], to, str(row["retry_key"]), message(c, ids[c.dedupe_key]))
             for (c, to), row in zip(todo, values, strict=True)]
+
+
+def detail(c: Candidate) -> str:
+    """Return the JSON a reminder's record keeps of its message (postback data keeps ``{rid}``: the row id is put in
+    when the message is made)."""
+    return json.dumps({"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra},
+                      ensure_ascii=False)
 
 
 def message(c: Candidate, row_id: int) -> Text:

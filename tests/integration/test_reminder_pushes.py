@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -14,10 +15,12 @@ from sqlmodel import select
 from bot.fakeline import FakeLinePlatform, FakeLineServer
 from infra.config import Settings
 from infra.db import UnitOfWork, make_engine
-from infra.messages import Message
+from infra.messages import Message, QuickReply
 from infra.messenger import LineError, LineMessenger
 from models import ReminderSent
 from scheduler.jobs import tick
+from services import reminder_batch, reminders
+from services.lifecycle import NPS_QUICK, ORDER_QUICK, STOP_QUICK, Candidate
 from tests.conftest import TOKEN
 from tests.factories.orders import add_campaign, add_member, add_order, taipei
 from tests.factories.webhook import member_id
@@ -111,3 +114,11 @@ def test_the_line_messenger_pushes_side_by_side_over_real_http_each_once(engine:
     assert Counter(p.body["to"] for p in platform.pushes) == {member_id(n): 1 for n in range(1, BUYERS + 1)}
     assert platform.violations == []
     assert statuses(engine) == {"sent": BUYERS}
+
+
+@pytest.mark.parametrize("quick", [(), STOP_QUICK, ORDER_QUICK, NPS_QUICK,
+                                   (QuickReply(label="空", text="空", postback_data=""),)])
+def test_a_first_push_sends_what_a_resend_makes_of_the_record(quick: tuple[QuickReply, ...]) -> None:
+    c = Candidate(member_id=7, kind="refill", dedupe_key="refill:7:3", due_at=NOW, value=1.0, reason="", text="補貨 {x}",
+                  quick=quick, extra={"campaign": 3, "bundle": {"A": 2}})
+    assert reminder_batch.message(c, 42) == reminders.message_from(json.loads(reminder_batch.detail(c)), 42)
