@@ -15,17 +15,20 @@ from sqlmodel import SQLModel
 
 # psycopg turns a statement into PostgreSQL's form once and caches it only up to 50 parameters and 4 KB; a longer
 # one (an IN list of 500 ids) is parsed again on every execution, milliseconds each. On SQLite an IN list binds one
-# parameter per value, each named by SQLAlchemy and bound on every execution (~3.5 µs a value), at most 999 of them
-# on builds before 3.32.
+# parameter per value, each named by SQLAlchemy and bound on every execution (~3.5 µs a value: a clock tick binds
+# ~185,000), at most 999 of them on builds before 3.32.
+LISTED = 100  # SQLite: up to this many values an IN list; more are one JSON parameter
 
 
 def one_of(dialect: str, column: Any, values: Collection[int] | Collection[str]) -> ColumnElement[bool]:
-    """Return ``column IN values`` with one parameter, however many values: on PostgreSQL ``column = ANY(:array)``,
-    on SQLite ``column IN (SELECT value FROM json_each(:json))``."""
+    """Return ``column IN values``; with one parameter however many values on PostgreSQL (``column = ANY(:array)``)
+    and for long lists on SQLite (``column IN (SELECT value FROM json_each(:json))``, which keeps the index)."""
     items = list(values)
     if not items:
         return column.in_([])  # false (an empty array would need the column's type on PostgreSQL)
     if dialect != "postgresql":
+        if len(items) <= LISTED:
+            return column.in_(items)
         listed = func.json_each(literal(json.dumps(items, ensure_ascii=False), String())).table_valued("value")
         return column.in_(select(listed.c.value))
     kind = String() if isinstance(items[0], str) else Integer()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import func, select
 
 from infra.db import UnitOfWork, make_engine
-from infra.sql import insert_returning, one_of
+from infra.sql import LISTED, insert_returning, one_of
 from models import ReminderSent
 from tests.factories.orders import add_member, taipei
 
@@ -99,7 +99,9 @@ def test_one_of_picks_the_rows_an_in_list_picks_however_many_values(engine: Engi
             return sorted(uow.session.exec(select(column).where(one_of(uow.dialect, column, values))).all())
 
         asked = keys[::3] + ["nps:none", 'quote"d', "新年"]
-        assert picked(ReminderSent.dedupe_key, asked) == sorted(keys[::3])
+        assert picked(ReminderSent.dedupe_key, asked) == sorted(keys[::3])  # a short list
+        many = asked + [f"nps:{k}:x" for k in range(LISTED)] + ["back\\slash"]
+        assert picked(ReminderSent.dedupe_key, many) == sorted(keys[::3])  # a long one
         ids = picked(ReminderSent.id, list(range(-5, 10_000)))  # far past SQLite's 999 parameters
         assert len(ids) == 30 and picked(ReminderSent.id, ids[:4]) == ids[:4]
         assert picked(ReminderSent.id, []) == [] and picked(ReminderSent.dedupe_key, []) == []
