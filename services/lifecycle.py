@@ -97,11 +97,11 @@ def eligible_people(uow: UnitOfWork, among: Collection[int] | None = None) -> li
     """Return members a reminder may go to (friends who did not opt out), of ``among`` when given, by id."""
     stmt = select(col(Member.id), col(Member.display_name), col(Member.household_size), col(Member.freezer_size),
                   col(Member.meals_per_week)).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
-    if among is None:
-        return [Person(*row) for row in uow.session.execute(stmt.order_by(col(Member.id))).all()]
-    if not among:
-        return []
-    return sorted(Person(*row) for row in uow.session.execute(stmt.where(one_of(uow.dialect, Member.id, among))).all())
+    if among is not None:
+        if not among:
+            return []
+        stmt = stmt.where(one_of(uow.dialect, Member.id, among))
+    return [Person(*row) for row in uow.session.execute(stmt.order_by(col(Member.id))).all()]
 
 
 def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> list[Candidate]:

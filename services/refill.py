@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Protocol
 
 from infra.db import UnitOfWork
@@ -52,13 +51,7 @@ class Surveyed(Protocol):
 
 def household_of(member: Surveyed) -> Household:
     """Return a member's survey answers as a model household."""
-    return household(member.household_size, member.freezer_size, member.meals_per_week)
-
-
-@cache  # a handful of distinct answers: one value each, however many members share them
-def household(size: int | None, freezer: str | None, meals: str | None) -> Household:
-    """Return the model household of these survey answers."""
-    return Household(size=size, freezer=freezer, meals=meals)
+    return Household(size=member.household_size, freezer=member.freezer_size, meals=member.meals_per_week)
 
 
 def as_buy(purchase: Purchase) -> Buy:
