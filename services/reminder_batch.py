@@ -56,8 +56,8 @@ def send(engine: Engine, messenger: Messenger, batch: Sequence[Candidate], now: 
 
 
 def push_all(messenger: Messenger, recorded: Sequence[Recorded]) -> list[Outcome]:
-    """Push recorded reminders (no transaction open), ``messenger.pushes_at_once`` at a time, in order; return what
-    LINE answered each: sent, already (409), failed, or drop: LINE's 429 (quota spent), and every push not yet
+    """Push recorded reminders (no transaction open), ``messenger.pushes_at_once`` at a time, begun in order; return
+    what LINE answered each: sent, already (409), failed, or drop: LINE's 429 (quota spent), and every push not yet
     begun when one got it. A push LINE could not be reached for has no outcome: it stays pending."""
     spent = threading.Event()  # 429 seen, or a push raised: begin no more
 
@@ -85,7 +85,11 @@ def push_all(messenger: Messenger, recorded: Sequence[Recorded]) -> list[Outcome
         answers = [push(item) for item in recorded]
     else:
         with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="groupbuy-push") as pool:
-            answers = list(pool.map(push, recorded))
+            try:
+                answers = list(pool.map(push, recorded))
+            except BaseException:  # a push raised, or the clock is stopped: begin no more
+                spent.set()
+                raise
     return [answer for answer in answers if answer is not None]
 
 

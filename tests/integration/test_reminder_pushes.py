@@ -16,7 +16,7 @@ from bot.fakeline import FakeLinePlatform, FakeLineServer
 from infra.config import Settings
 from infra.db import UnitOfWork, make_engine
 from infra.messages import Message, QuickReply
-from infra.messenger import LineError, LineMessenger
+from infra.messenger import LineError, LineMessenger, Quota
 from models import ReminderSent
 from scheduler.jobs import tick
 from services import reminder_batch, reminders
@@ -101,6 +101,43 @@ def test_a_429_among_pushes_side_by_side_keeps_who_got_theirs_and_frees_the_rest
     assert later.sent == BUYERS - 5
     pushed = Counter(to for to, _, _ in spent.pushes + messenger.pushes)
     assert pushed == {member_id(n): 1 for n in range(1, BUYERS + 1)}
+
+
+class DiesMidBatch(FakeMessenger):
+    """Delivers to ``line`` four pushes at a time, and the clock process dies during the third push."""
+
+    def __init__(self, line: FakeMessenger) -> None:
+        super().__init__(pushes_at_once=4)
+        self.line = line
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def push(self, to: str, messages: Sequence[Message], retry_key: str | None = None) -> bool:
+        """Deliver, except the third push, which kills the process."""
+        with self.lock:
+            self.count += 1
+            dies = self.count == 3
+        if dies:
+            raise KeyboardInterrupt("clock process killed")
+        return self.line.push(to, messages, retry_key)
+
+    def quota(self) -> Quota:
+        """Return the real line's quota."""
+        return self.line.quota()
+
+
+def test_a_crash_among_pushes_side_by_side_neither_loses_nor_doubles(
+    engine: Engine, settings: Settings, messenger: FakeMessenger
+) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        tick(NOW, settings=settings, messenger=DiesMidBatch(messenger))
+    assert statuses(engine) == {"pending": BUYERS}  # recorded before any push; nothing marked
+    delivered = len(messenger.pushes)
+    assert 0 < delivered < BUYERS
+    report = tick(NOW.replace(minute=15), settings=settings, messenger=messenger).reminders
+    assert (report.already_delivered, report.resent) == (delivered, BUYERS - delivered)  # the same keys again
+    assert Counter(to for to, _, _ in messenger.pushes) == {member_id(n): 1 for n in range(1, BUYERS + 1)}
+    assert statuses(engine) == {"sent": BUYERS}
 
 
 def test_the_line_messenger_pushes_side_by_side_over_real_http_each_once(engine: Engine, settings: Settings) -> None:
