@@ -4,8 +4,10 @@
 
 Each size gets a fresh database seeded with bulk inserts: one group, a year of closed campaigns (one delivered a
 day, three items each), every member a surveyed friend who bought in one of them, plus one campaign closing in
-90 minutes in a group that asked for the closing-soon push. User-visible result first: the reminders due that
-day were each sent once and a second tick at the same instant sent none (and the closing-soon push went once);
+90 minutes in a group that asked for the closing-soon push, and one big campaign that arrived three days ago
+whose pickup deadline passed last night: one member in 25 bought three items in it, one in 100 never picked
+them up. User-visible result first: the reminders due that day were each sent once and a second tick at the
+same instant sent none, the closing-soon push went once, the no-shows were recorded once and the host told once;
 then the seconds of the first tick, and whether time grows linearly with the membership.
 """
 
@@ -20,17 +22,19 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from infra.config import Settings
 from infra.db import UnitOfWork, make_engine, upgrade
-from models import Campaign, Group, GroupMember, Item, Member, OrderLine, Setting
+from models import Campaign, Group, GroupMember, Item, Member, NoShow, OrderLine, Setting
 from scheduler.jobs import tick
 from services import lifecycle, reminders
 from services.purchases import TAIPEI
@@ -42,6 +46,9 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=TAIPEI)  # noon: outside quiet hours
 DAYS = 365
 PROFILE = "--profile" in sys.argv  # print where the first tick's time goes (cProfile, cumulative)
 GROUP = "Cbench000000000000000000000000001"
+HOST = "Uhost"
+ARRIVED = DAYS + 2  # the campaign whose pickup deadline passed last night
+BUYS_ARRIVED, LEFT_BEHIND = 25, 100  # one member in 25 bought in it, one in 100 did not pick up
 HOUSEHOLDS = [(4, "medium", "3-4"), (1, "small", "1"), (2, "large", "2"), (5, "large", "5+")]
 
 
@@ -58,9 +65,14 @@ def seed(engine: Engine, members: int) -> None:
         campaigns.append({"id": DAYS + 1, "group_id": 1, "title": "年菜團", "announcement": "", "status": "open",
                           "delivery_date": None, "deadline": NOW + timedelta(minutes=90), "opened_by": "Uhost", "opened_at": now})
         conn.execute(insert(Campaign), campaigns)
+        arrived = datetime.combine(NOW.date() - timedelta(days=3), dtime(10), tzinfo=TAIPEI)
+        conn.execute(insert(Campaign), [{  # its own statement: an executemany takes its columns from the first row
+            "id": ARRIVED, "group_id": 1, "title": "大團冷凍年貨", "announcement": "", "status": "closed",
+            "delivery_date": arrived.date(), "deadline": None, "opened_by": HOST, "opened_at": now, "arrived_at": arrived,
+            "pickup_deadline": datetime.combine(NOW.date() - timedelta(days=1), dtime(21), tzinfo=TAIPEI)}])
         items = [{"id": (c - 1) * 3 + k + 1, "campaign_id": c, "code": code, "name": name, "price": price,
                   "position": k, "tiers": "[]", "variant_names": "[]", "variant_limits": "{}", "shortage": 0}
-                 for c in range(1, DAYS + 2)
+                 for c in range(1, ARRIVED + 1)
                  for k, (code, name, price) in enumerate([("A", "手工水餃", 180), ("B", "舒肥雞胸", 250), ("C", "高麗菜", 60)])]
         conn.execute(insert(Item), items)
         conn.execute(insert(Setting), [{"scope": "group:1", "key": "closing.mode", "value": "push"}])
@@ -78,6 +90,10 @@ def seed(engine: Engine, members: int) -> None:
             lines.append({"campaign_id": campaign, "item_id": (campaign - 1) * 3 + 1 + n % 2, "member_id": n,
                           "qty": 2 + n % 5, "confirmed_qty": 2 + n % 5, "sent_at": now, "pickup_status": "picked",
                           "created_at": now})
+        for n in range(BUYS_ARRIVED // 2, members + 1, BUYS_ARRIVED):  # three lines each, some never picked up
+            lines += [{"campaign_id": ARRIVED, "item_id": (ARRIVED - 1) * 3 + k + 1, "member_id": n, "qty": 1 + (n + k) % 3,
+                       "confirmed_qty": 1 + (n + k) % 3, "sent_at": now, "created_at": now,
+                       "pickup_status": "pending" if n % LEFT_BEHIND == BUYS_ARRIVED // 2 else "picked"} for k in range(3)]
         conn.execute(insert(OrderLine), lines)
 
 
@@ -123,7 +139,9 @@ def _run(kind: str, url: str, members: int) -> tuple[float, bool]:
     with UnitOfWork(engine) as uow:
         rs = load_settings(uow)
         expected = len(reminders.one_per_member(lifecycle.plan(uow, NOW.astimezone(UTC), settings.tz, rs.switches)))
-    engine.dispose()
+        left_behind = uow.session.execute(select(func.count(func.distinct(OrderLine.member_id))).where(
+            col(OrderLine.campaign_id) == ARRIVED, col(OrderLine.pickup_status) == "pending")).scalar_one()
+    engine.dispose()  # the tick opens its own engine; this one is used again for the checks
     line = FakeMessenger(member_counts={GROUP: members})
     profiler = cProfile.Profile() if PROFILE else None
     began = time.perf_counter()
@@ -136,16 +154,23 @@ def _run(kind: str, url: str, members: int) -> tuple[float, bool]:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     pushed_first = len(line.pushes)
     second = tick(NOW.astimezone(UTC), settings=settings, messenger=line)
-    to_members = Counter(to for to, _, _ in line.pushes if to.startswith("U"))
+    with UnitOfWork(engine, read_only=True) as uow:
+        no_shows = uow.session.execute(select(func.count()).select_from(NoShow)).scalar_one()
+        still_pending = uow.session.execute(select(func.count()).select_from(OrderLine).where(
+            col(OrderLine.campaign_id) == ARRIVED, col(OrderLine.pickup_status) == "pending")).scalar_one()
+    engine.dispose()
+    to_members = Counter(to for to, _, _ in line.pushes if to not in (GROUP, HOST))
     to_group = sum(1 for to, _, _ in line.pushes if to == GROUP)
+    to_host = sum(1 for to, _, _ in line.pushes if to == HOST)
     once = (max(to_members.values(), default=1) == 1 and sum(to_members.values()) == expected and to_group == 1
-            and len(line.pushes) == pushed_first)
+            and len(line.pushes) == pushed_first and no_shows == left_behind > 0 and not still_pending and to_host == 1)
     print(f"{members:>7,} members: {expected:,} reminders due today, sent {sum(to_members.values()):,} "  # noqa: T201
           f"({'each once' if max(to_members.values(), default=1) == 1 else 'SOME TWICE'}); second tick sent "
-          f"{len(line.pushes) - pushed_first}; closing-soon push to the group: {to_group} "
-          f"-> {'OK' if once else 'WRONG'}")
+          f"{len(line.pushes) - pushed_first}; closing-soon push to the group: {to_group}; no-shows recorded "
+          f"{no_shows:,} of {left_behind:,} left behind, host told {to_host} -> {'OK' if once else 'WRONG'}")
     print(f"         tick {seconds:.2f} s (seeding {seeded:.1f} s)  [{first.summary().splitlines()[0]}]"  # noqa: T201
           f"  second: [{second.summary().splitlines()[0]}]")
+    print(f"         first tick's other steps: {'; '.join(f'{k}: {v}' for k, v in first.steps.items())}")  # noqa: T201
     return seconds, once
 
 

@@ -12,3 +12,4 @@ def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start:start + CHUNK]
+

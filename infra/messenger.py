@@ -31,6 +31,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from infra.messages import Flex, Message, QuickReply, Text
 
 log = logging.getLogger(__name__)
+PUSHES_AT_ONCE = 8  # a clock tick's pushes in flight together: LINE allows 2,000 push requests a second
 
 
 class LineError(RuntimeError):
@@ -56,6 +57,8 @@ class Quota:
 
 class Messenger(Protocol):
     """What the bot needs from LINE."""
+
+    pushes_at_once: int  # how many pushes may be in flight together (1: one after another)
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         """Send up to five messages with a (free, single-use) reply token."""
@@ -117,10 +120,15 @@ def _quick_reply(buttons: Sequence[QuickReply]) -> SdkQuickReply | None:
 
 
 class LineMessenger:
-    """Messenger backed by line-bot-sdk v3; every call goes to ``base_url`` (LINE or a fake)."""
+    """Messenger backed by line-bot-sdk v3; every call goes to ``base_url`` (LINE or a fake).
 
-    def __init__(self, access_token: str, base_url: str) -> None:
+    Calls from several threads share its kept-alive connections (urllib3's pool, one per thread in flight).
+    """
+
+    def __init__(self, access_token: str, base_url: str, *, pushes_at_once: int = PUSHES_AT_ONCE) -> None:
+        self.pushes_at_once = pushes_at_once
         config = Configuration(access_token=access_token, host=base_url)
+        config.connection_pool_maxsize = max(config.connection_pool_maxsize, pushes_at_once)
         self._client = ApiClient(config)
         self._api = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)

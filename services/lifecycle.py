@@ -11,20 +11,20 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlalchemy import select  # five columns: sqlmodel's select is typed for four at most
+from sqlmodel import col
 
 from infra.db import UnitOfWork
-from infra.id_chunks import chunks
 from infra.messages import QuickReply
 from infra.sql import one_of
 from models import Campaign, Item, Member
 from services import refill_model
 from services.plan_lookups import Lookups
 from services.purchases import Purchase, purchases, recent_buyers
-from services.refill import Forecast, forecast_from
+from services.refill import Forecast, forecast_for, household_of
 
 KIND_RANK = {"refill": 0, "vip": 1, "nps": 2, "tip": 3, "winback": 4}
 REFILL_GRACE = timedelta(days=7)  # a refill reminder is still worth sending this long after the predicted day
@@ -34,6 +34,7 @@ WINBACK_AFTER, WINBACK_UNTIL = timedelta(days=60), timedelta(days=90)
 VIP_UNTIL = timedelta(days=14)
 # The longest a purchase can make a touch due: a refill cycle (at most MAX_DAYS) plus its grace, or a win-back.
 HORIZON = max(timedelta(days=refill_model.MAX_DAYS) + REFILL_GRACE, WINBACK_UNTIL, TIP_UNTIL, NPS_UNTIL, VIP_UNTIL)
+REFILL_SOONEST = timedelta(days=refill_model.MIN_DAYS)  # the shortest cycle the model predicts
 MAX_BUNDLE_ITEMS, MAX_PACKS = 3, 10
 QUICK_WORDS = ("水餃", "餛飩", "煎餃", "炒飯", "炒麵", "拉麵", "調理", "即食", "微波", "舒肥", "包子", "燴飯", "義大利麵")
 LIGHT_WORDS = ("蔬菜", "高麗菜", "菠菜", "青菜", "雞胸", "鱈魚", "鮭魚", "魚", "清蒸", "原味", "少鹽", "低鈉", "豆腐", "地瓜")
@@ -44,6 +45,14 @@ TIPS = (
     (("高麗菜", "蔬菜", "菠菜", "青菜"), "蔬菜買回來先用廚房紙巾包起來再放保鮮袋冷藏，可以多放好幾天。"),
     (("魚", "蝦", "海鮮"), "海鮮冷藏慢慢退冰最好，前一晚移到冷藏，口感比泡水退冰好很多。"),
 )
+# The buttons, made once (a tick builds thousands of reminders): {rid} in postback data becomes the reminder's id.
+STOP_QUICK = (QuickReply(label="停止提醒", text="停止提醒"),)
+ORDER_QUICK = (
+    QuickReply(label="照這樣訂", text="照這樣訂", postback_data="action=refill&r={rid}&do=order"),
+    QuickReply(label="先不用", text="先不用", postback_data="action=refill&r={rid}&do=no"),
+    *STOP_QUICK,
+)
+NPS_QUICK = tuple(QuickReply(label=str(n), text=f"推薦分數 {n}") for n in range(10, -1, -1))
 GENERIC_TIP = "冷凍庫放八分滿最省電、退冰也快；先買的放前面先吃，就不會有被遺忘的食材。"
 
 
@@ -74,13 +83,25 @@ class Switches:
     lead_days: int = 3
 
 
-def eligible_members(uow: UnitOfWork, among: Collection[int] | None = None) -> list[Member]:
+class Person(NamedTuple):
+    """What planning reads of an eligible member (columns, not a stored object: a tick reads tens of thousands)."""
+
+    id: int
+    display_name: str | None
+    household_size: int | None
+    freezer_size: str | None
+    meals_per_week: str | None
+
+
+def eligible_people(uow: UnitOfWork, among: Collection[int] | None = None) -> list[Person]:
     """Return members a reminder may go to (friends who did not opt out), of ``among`` when given, by id."""
-    stmt = select(Member).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
-    if among is None:
-        return list(uow.session.exec(stmt.order_by(col(Member.id))).all())
-    found = [m for chunk in chunks(among) for m in uow.session.exec(stmt.where(one_of(uow.dialect, Member.id, chunk))).all()]
-    return sorted(found, key=lambda m: m.id or 0)
+    stmt = select(col(Member.id), col(Member.display_name), col(Member.household_size), col(Member.freezer_size),
+                  col(Member.meals_per_week)).where(col(Member.is_friend).is_(True), col(Member.reminders_opt_out).is_(False))
+    if among is not None:
+        if not among:
+            return []
+        stmt = stmt.where(one_of(uow.dialect, Member.id, among))
+    return [Person(*row) for row in uow.session.execute(stmt.order_by(col(Member.id))).all()]
 
 
 def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> list[Candidate]:
@@ -89,32 +110,35 @@ def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo, switches: Switches) -> li
     Only members who bought within ``HORIZON`` can have a touch due (the longest wait of any touch), so members
     dormant longer are not looked at.
     """
-    recent = recent_buyers(uow, now - HORIZON)
-    members = eligible_members(uow, recent)
-    look = Lookups(uow)
+    people = eligible_people(uow, recent_buyers(uow, now - HORIZON))
+    ids = [person.id for person in people]
+    look = Lookups(uow, among=ids)
     history: dict[int, list[Purchase]] = defaultdict(list)
-    for p in purchases(uow, member_ids=recent):
+    for p in purchases(uow, member_ids=ids):  # by member, then date
         history[p.member_id].append(p)
+    year_ago = now - timedelta(days=365)
     found: list[Candidate] = []
-    for member in members:
-        assert member.id is not None
-        bought = [p for p in history.get(member.id, []) if p.at <= now]
+    for person in people:
+        every = history.get(person.id)
+        if not every:
+            continue
+        bought = every if every[-1].at <= now else [p for p in every if p.at <= now]
         if not bought:
             continue
-        value = sum(p.amount for p in bought if now - p.at <= timedelta(days=365)) + len(bought)
-        found += _touches(look, member, bought, history[member.id], now, tz, switches, value)
+        value = sum(p.amount for p in bought if p.at >= year_ago) + len(bought)
+        found += _touches(look, person, bought, every, now, tz, switches, value)
     return found
 
 
 def _touches(
-    look: Lookups, member: Member, bought: list[Purchase], every: list[Purchase], now: datetime, tz: ZoneInfo,
+    look: Lookups, member: Person, bought: list[Purchase], every: list[Purchase], now: datetime, tz: ZoneInfo,
     switches: Switches, value: float,
 ) -> list[Candidate]:
-    assert member.id is not None
     out: list[Candidate] = []
     last = bought[-1]
-    forecast = forecast_from(member, every)
-    if switches.refill and forecast is not None and forecast.last.at <= now:
+    # A cycle lasts at least MIN_DAYS: a refill is not due yet (no forecast needed) while the newest purchase is younger.
+    if switches.refill and every[-1].at <= now and now >= every[-1].at + REFILL_SOONEST - timedelta(days=switches.lead_days):
+        forecast = forecast_for(member.id, household_of(member), every)
         due = forecast.next_at - timedelta(days=switches.lead_days)
         if due <= now < forecast.next_at + REFILL_GRACE:
             out.append(refill_candidate(look, member, forecast, bought, now, tz, value, due))
@@ -137,17 +161,16 @@ def open_campaign_for(uow: UnitOfWork, member_id: int, now: datetime) -> Campaig
     return Lookups(uow).open_campaign_for(member_id, now)
 
 
-def name(member: Member) -> str:
+def name(member: Person) -> str:
     """Return how to greet a member."""
     return f"{member.display_name}，你好" if member.display_name else "你好"
 
 
 def refill_candidate(
-    look: Lookups, member: Member, forecast: Forecast, bought: Sequence[Purchase], now: datetime, tz: ZoneInfo,
+    look: Lookups, member: Person, forecast: Forecast, bought: Sequence[Purchase], now: datetime, tz: ZoneInfo,
     value: float, due: datetime,
 ) -> Candidate:
     """Build the refill reminder: when, a bundle sized to the household, and a one-tap order when open."""
-    assert member.id is not None
     care = look.tags_of(member.id)
     open_now = look.open_campaign_for(member.id, now)
     campaign = open_now or look.campaign(forecast.last.campaign_id)
@@ -170,15 +193,11 @@ def refill_candidate(
         if total:
             lines.append(f"約 ${total:,}")
         lines.append(f"點「照這樣訂」我就幫你登記到第{campaign.id}團；想調整也可以在群組留言「{code_text}」。")
-        quick = (
-            QuickReply(label="照這樣訂", text="照這樣訂", postback_data="action=refill&r={rid}&do=order"),
-            QuickReply(label="先不用", text="先不用", postback_data="action=refill&r={rid}&do=no"),
-            QuickReply(label="停止提醒", text="停止提醒"),
-        )
+        quick = ORDER_QUICK
     else:
         lines.append("目前沒有正在收單的團；下次開團時可以參考上次的份量：")
         lines += [f"・{it.name} ×{q}" for it, q in picks]
-        quick = (QuickReply(label="停止提醒", text="停止提醒"),)
+        quick = STOP_QUICK
     lines.append("不想收到這類提醒，輸入「停止提醒」就好。")
     reason = (
         f"預估 {runs_out.month}/{runs_out.day} 吃完（{cycle_reason(forecast)}）"
@@ -244,21 +263,19 @@ def bundle(items: Sequence[Item], forecast: Forecast, bought: Sequence[Purchase]
     return [(it, packs[it.code]) for it in chosen if packs[it.code]]
 
 
-def _nps(member: Member, p: Purchase, look: Lookups, value: float) -> Candidate:
-    assert member.id is not None
+def _nps(member: Person, p: Purchase, look: Lookups, value: float) -> Candidate:
     campaign = look.campaign(p.campaign_id)
     title = campaign.title if campaign else ""
     text = (
         f"{name(member)} 😊 第{p.campaign_id}團【{title}】的東西還滿意嗎？\n"
         "想請你幫個小忙：0～10 分，你有多願意推薦這個團購給親友？點下面的數字就好，謝謝你！"
     )
-    quick = tuple(QuickReply(label=str(n), text=f"推薦分數 {n}") for n in range(10, -1, -1))
+    quick = NPS_QUICK
     return Candidate(member.id, "nps", f"nps:{member.id}:{p.campaign_id}", p.at + NPS_AFTER, value,
                      f"第{p.campaign_id}團到貨後的推薦分數詢問", text, quick, {"campaign": p.campaign_id})
 
 
-def _tip(look: Lookups, member: Member, p: Purchase, now: datetime, value: float) -> Candidate:
-    assert member.id is not None
+def _tip(look: Lookups, member: Person, p: Purchase, now: datetime, value: float) -> Candidate:
     tip = next((t for words, t in TIPS if any(w in n for n in p.items for w in words)), GENERIC_TIP)
     text = f"{name(member)} 😊 上次的東西吃得還順手嗎？分享一個小撇步：\n{tip}"
     open_now = look.open_campaign_for(member.id, now)
@@ -267,11 +284,10 @@ def _tip(look: Lookups, member: Member, p: Purchase, now: datetime, value: float
         if new:
             text += f"\n另外第{open_now.id}團有「{new[0].name}」，搭配起來也不錯，有興趣可以看看。"
     return Candidate(member.id, "tip", f"tip:{member.id}:{p.campaign_id}", p.at + TIP_AFTER, value,
-                     f"第{p.campaign_id}團到貨一週的使用小撇步", text, (QuickReply(label="停止提醒", text="停止提醒"),))
+                     f"第{p.campaign_id}團到貨一週的使用小撇步", text, STOP_QUICK)
 
 
-def _vip(member: Member, third: Purchase, value: float) -> Candidate:
-    assert member.id is not None
+def _vip(member: Person, third: Purchase, value: float) -> Candidate:
     text = (
         f"{name(member)} 🎉 這是你第三次跟我們的團了，真的很謝謝你的支持！\n"
         "想吃什麼、哪裡可以更好，都歡迎在群組跟團主說 😊"
@@ -279,12 +295,11 @@ def _vip(member: Member, third: Purchase, value: float) -> Candidate:
     return Candidate(member.id, "vip", f"vip:{member.id}", third.at, value, "第三次購買，熟客歡迎", text)
 
 
-def _winback(member: Member, last: Purchase, campaign: Campaign, now: datetime, tz: ZoneInfo, value: float) -> Candidate:
-    assert member.id is not None
+def _winback(member: Person, last: Purchase, campaign: Campaign, now: datetime, tz: ZoneInfo, value: float) -> Candidate:
     days = (now - last.at).days
     text = (
         f"{name(member)}，好久不見 😊 距離上次跟團大概 {days} 天了，最近還好嗎？\n"
         f"現在第{campaign.id}團【{campaign.title}】正在收單，有需要的話歡迎回群組看看。"
     )
     return Candidate(member.id, "winback", f"winback:{member.id}:{last.campaign_id}", last.at + WINBACK_AFTER, value,
-                     f"{days} 天沒有購買", text, (QuickReply(label="停止提醒", text="停止提醒"),))
+                     f"{days} 天沒有購買", text, STOP_QUICK)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.id_chunks import chunks
 from infra.sql import one_of
 from models import Campaign, Item, OrderLine
 from services import pricing
@@ -40,8 +39,8 @@ def purchases(uow: UnitOfWork, *, member_id: int | None = None,
               member_ids: Collection[int] | None = None) -> list[Purchase]:
     """Return purchases (confirmed quantities of campaigns not cancelled), ordered by member then date.
 
-    Of one member, of ``member_ids``, or of everyone. Reads the order lines as plain columns and each campaign and
-    item once (a clock tick plans over every member).
+    Of one member, of ``member_ids``, or of everyone. Reads the order lines as plain rows (no ORM objects) and each
+    campaign and item once; each item and quantity is priced once (a clock tick plans over every member).
     """
     query = (
         select(OrderLine.member_id, OrderLine.campaign_id, OrderLine.item_id, OrderLine.confirmed_qty)
@@ -50,29 +49,31 @@ def purchases(uow: UnitOfWork, *, member_id: int | None = None,
     )
     if member_id is not None:
         query = query.where(OrderLine.member_id == member_id)
-    if member_ids is None:
-        rows = list(uow.session.exec(query).all())
-    else:
-        rows = [row for chunk in chunks(member_ids)
-                for row in uow.session.exec(query.where(one_of(uow.dialect, OrderLine.member_id, chunk))).all()]
-    campaign_ids = sorted({cid for _, cid, _, _ in rows})
-    found: dict[int, Campaign] = {}
+    conn = uow.session.connection()
+    if member_ids is not None:
+        if not member_ids:
+            return []
+        query = query.where(one_of(uow.dialect, OrderLine.member_id, member_ids))
+    rows = conn.execute(query).all()
+    bought: dict[tuple[int, int], dict[int, int]] = {}  # (member, campaign) -> item -> qty
+    for mid, cid, item_id, qty in rows:
+        lines = bought.get((mid, cid))
+        if lines is None:
+            bought[(mid, cid)] = {item_id: qty}
+        else:
+            lines[item_id] = lines.get(item_id, 0) + qty
+    campaign_ids = sorted({cid for _, cid in bought})
+    dates: dict[int, datetime] = {}
     items: dict[int, Item] = {}
     for start in range(0, len(campaign_ids), 500):
         chunk = campaign_ids[start : start + 500]
-        found.update((c.id or 0, c) for c in uow.session.exec(select(Campaign).where(col(Campaign.id).in_(chunk))).all())
-        items.update((i.id or 0, i) for i in uow.session.exec(select(Item).where(col(Item.campaign_id).in_(chunk))).all())
-    dates = {cid: campaign_date(c) for cid, c in found.items()}
+        dates.update((c.id or 0, campaign_date(c)) for c in uow.session.exec(select(Campaign).where(col(Campaign.id).in_(chunk))))
+        items.update((i.id or 0, i) for i in uow.session.exec(select(Item).where(col(Item.campaign_id).in_(chunk))))
     prices: dict[tuple[int, int], int] = {}
-    bought: dict[tuple[int, int], dict[int, tuple[Item, int]]] = {}
-    for mid, cid, item_id, qty in rows:
-        lines = bought.setdefault((mid, cid), {})
-        item, had = lines.get(item_id, (items[item_id], 0))
-        lines[item_id] = (item, had + qty)
     result = [
         Purchase(member_id=mid, campaign_id=cid, at=dates[cid],
-                 amount=sum(_price(prices, item, qty) for item, qty in lines.values()),  # bundles priced per member
-                 items=_by_name(lines.values()))
+                 amount=sum(_price(prices, items[item_id], qty) for item_id, qty in lines.items()),  # bundles per member
+                 items=_by_name(items, lines))
         for (mid, cid), lines in bought.items()
     ]
     result.sort(key=lambda p: (p.member_id, p.at, p.campaign_id))
@@ -91,18 +92,21 @@ def recent_buyers(uow: UnitOfWork, since: datetime) -> set[int]:
     """Return the members with a purchase (of a campaign not cancelled) dated after ``since``."""
     stmt = select(Campaign).where(col(Campaign.status) != "cancelled")
     recent = sorted(c.id for c in uow.session.exec(stmt).all() if c.id is not None and campaign_date(c) > since)
-    found: set[int] = set()
-    for chunk in chunks(recent):
-        found.update(uow.session.exec(
-            select(OrderLine.member_id).where(one_of(uow.dialect, OrderLine.campaign_id, chunk),
-                                              col(OrderLine.confirmed_qty) > 0).distinct()
-        ).all())
-    return found
+    if not recent:
+        return set()
+    return set(uow.session.exec(
+        select(OrderLine.member_id).where(one_of(uow.dialect, OrderLine.campaign_id, recent),
+                                          col(OrderLine.confirmed_qty) > 0).distinct()
+    ).all())
 
 
-def _by_name(items: Iterable[tuple[Item, int]]) -> dict[str, int]:
+def _by_name(items: dict[int, Item], lines: dict[int, int]) -> dict[str, int]:
     """Return quantities by item name (two items of one name add up)."""
+    if len(lines) == 1:
+        (item_id, qty), = lines.items()
+        return {items[item_id].name: qty}
     out: dict[str, int] = {}
-    for item, qty in items:
-        out[item.name] = out.get(item.name, 0) + qty
+    for item_id, qty in lines.items():
+        name = items[item_id].name
+        out[name] = out.get(name, 0) + qty
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from infra.db import UnitOfWork
 from models import Member
@@ -32,7 +33,23 @@ class Forecast:
         return self.prediction.days
 
 
-def household_of(member: Member) -> Household:
+class Surveyed(Protocol):
+    """What a forecast reads of a member: a stored ``Member``, or the planner's lighter row of the same columns."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def household_size(self) -> int | None: ...
+
+    @property
+    def freezer_size(self) -> str | None: ...
+
+    @property
+    def meals_per_week(self) -> str | None: ...
+
+
+def household_of(member: Surveyed) -> Household:
     """Return a member's survey answers as a model household."""
     return Household(size=member.household_size, freezer=member.freezer_size, meals=member.meals_per_week)
 
@@ -43,15 +60,19 @@ def as_buy(purchase: Purchase) -> Buy:
     return Buy(day=day, amount=purchase.amount, packs=sum(purchase.items.values()))
 
 
-def forecast_from(member: Member, history: Sequence[Purchase]) -> Forecast | None:
+def forecast_from(member: Surveyed, history: Sequence[Purchase]) -> Forecast | None:
     """Return the forecast for a member given their purchases (None without any)."""
     if not history or member.id is None:
         return None
-    household = household_of(member)
+    return forecast_for(member.id, household_of(member), history)
+
+
+def forecast_for(member_id: int, household: Household, history: Sequence[Purchase]) -> Forecast:
+    """Return the forecast for a household given its purchases (at least one)."""
     prediction = refill_model.predict(household, [as_buy(p) for p in history])
     last = max(history, key=lambda p: (p.at, p.campaign_id))
     return Forecast(
-        member_id=member.id, household=household, last=last, purchases=len(history), prediction=prediction,
+        member_id=member_id, household=household, last=last, purchases=len(history), prediction=prediction,
         next_at=last.at + timedelta(days=prediction.days),
     )
 

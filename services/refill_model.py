@@ -108,6 +108,9 @@ def merge(buys: Sequence[Buy]) -> list[Buy]:
 
 def predict(h: Household, buys: Sequence[Buy]) -> Prediction:
     """Predict the cycle that starts at the last purchase, learning from earlier intervals."""
+    if len(buys) == 1:  # no interval to learn from: the prior as it is (what the general case gives, sooner)
+        base = prior_days(h, buys[0])
+        return Prediction(days=base, prior_days=base, observations=0, data_weight=0.0)
     history = merge(buys)
     last = history[-1] if history else None
     base = prior_days(h, last)

@@ -2,7 +2,8 @@
 
 1. One transaction records the whole batch (pending rows, a fresh retry key each), after checking again, with the
    members locked, that nothing of it was recorded meanwhile and that no member had a reminder in 7 days.
-2. Each reminder is pushed with its ``X-Line-Retry-Key`` (no transaction open).
+2. Each reminder is pushed with its ``X-Line-Retry-Key`` (no transaction open), as many at once as the messenger
+   allows over its kept-alive connections (``Messenger.pushes_at_once``; LINE answers in tens of milliseconds).
 3. One transaction marks what LINE took (sent), what it had already (409: sent), what it refused (failed); over
    quota (429) the rest of the batch is forgotten (certainly not delivered) so a later tick plans it again.
 
@@ -14,20 +15,22 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.messages import Text
+from infra.messages import QuickReply, Text
 from infra.messenger import LineError, Messenger
-from infra.sql import one_of
+from infra.sql import insert_returning, one_of
 from models import Member, ReminderSent
 from services.lifecycle import Candidate
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CHUNK = 500
 Recorded = tuple[int, str, str, Text]  # row id, LINE user id, retry key, message
+Outcome = tuple[int, str, str]  # row id, outcome (sent | already | failed | drop), note
 
 
 def send(engine: Engine, messenger: Messenger, batch: Sequence[Candidate], now: datetime, report: TickReport) -> bool:
@@ -46,25 +50,47 @@ def send(engine: Engine, messenger: Messenger, batch: Sequence[Candidate], now: 
     recorded = _record(engine, batch, now)
     if recorded is None:  # another clock got there first: one at a time, each checked on its own
         return all(reminders._send_new(engine, messenger, c, now, report) for c in batch)
-    outcomes: list[tuple[int, str, str]] = []  # row id, outcome, note
-    keep_going = True
-    for row_id, to, retry_key, message in recorded:
-        if not keep_going:
-            outcomes.append((row_id, "drop", ""))
-            continue
+    outcomes = push_all(messenger, recorded)
+    _mark(engine, outcomes, now, report)
+    return all(outcome != "drop" for _, outcome, _ in outcomes)
+
+
+def push_all(messenger: Messenger, recorded: Sequence[Recorded]) -> list[Outcome]:
+    """Push recorded reminders (no transaction open), ``messenger.pushes_at_once`` at a time, begun in order; return
+    what LINE answered each: sent, already (409), failed, or drop: LINE's 429 (quota spent), and every push not yet
+    begun when one got it. A push LINE could not be reached for has no outcome: it stays pending."""
+    spent = threading.Event()  # 429 seen, or a push raised: begin no more
+
+    def push(item: Recorded) -> Outcome | None:
+        row_id, to, retry_key, message = item
+        if spent.is_set():
+            return (row_id, "drop", "")
         try:
             delivered = messenger.push(to, [message], retry_key=retry_key)
-            outcomes.append((row_id, "sent", "") if delivered else (row_id, "already", "LINE had this retry key already (409)"))
         except LineError as exc:
             if exc.status == 429:
-                outcomes.append((row_id, "drop", ""))
-                keep_going = False
-            elif exc.status == 0 or exc.status >= 500:
+                spent.set()
+                return (row_id, "drop", "")
+            if exc.status == 0 or exc.status >= 500:
                 log.warning("reminder %s: LINE unreachable (%s), will retry with the same key", row_id, exc.status)
-            else:
-                outcomes.append((row_id, "failed", f"LINE {exc.status}"))
-    _mark(engine, outcomes, now, report)
-    return keep_going
+                return None
+            return (row_id, "failed", f"LINE {exc.status}")
+        except BaseException:  # a crash: the rest stays pending (pushed again with the same keys next tick)
+            spent.set()
+            raise
+        return (row_id, "sent", "") if delivered else (row_id, "already", "LINE had this retry key already (409)")
+
+    at_once = min(messenger.pushes_at_once, len(recorded))
+    if at_once <= 1:
+        answers = [push(item) for item in recorded]
+    else:
+        with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="groupbuy-push") as pool:
+            try:
+                answers = list(pool.map(push, recorded))
+            except BaseException:  # a push raised, or the clock is stopped: begin no more
+                spent.set()
+                raise
+    return [answer for answer in answers if answer is not None]
 
 
 def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[Recorded] | None:
@@ -76,24 +102,33 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
         todo = [(c, members[c.member_id]) for c in reminders.fresh_only(uow, batch, now) if c.member_id in members]
         if not todo:
             return []
-        datas = [{"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra}
-                 for c, _ in todo]  # postback data keeps {rid}: the row id is put in when the message is made
         values = [{"member_id": c.member_id, "kind": c.kind, "dedupe_key": c.dedupe_key, "retry_key": str(uuid.uuid4()),
-                   "due_at": c.due_at, "status": "pending", "detail": json.dumps(data, ensure_ascii=False),
-                   "created_at": now} for (c, _), data in zip(todo, datas, strict=True)]
+                   "due_at": c.due_at, "status": "pending", "detail": detail(c), "created_at": now} for c, _ in todo]
         try:
-            ids = uow.session.execute(
-                insert(ReminderSent).returning(col(ReminderSent.id), sort_by_parameter_order=True), values
-            ).scalars().all()
+            ids = {row.dedupe_key: row.id for row in insert_returning(
+                uow.session.connection(), ReminderSent, values, ("id", "dedupe_key"))}
             uow.commit()
         except IntegrityError:
             uow.rollback()
             return None
-        recorded: list[Recorded] = [
-            (row_id, to, str(row["retry_key"]), reminders.message_from(data, row_id))
-            for (_, to), row_id, row, data in zip(todo, ids, values, datas, strict=True)
-        ]
-    return recorded
+    return [(ids[c.dedupe_key], to, str(row["retry_key"]), message(c, ids[c.dedupe_key]))
+            for (c, to), row in zip(todo, values, strict=True)]
+
+
+def detail(c: Candidate) -> str:
+    """Return the JSON a reminder's record keeps of its message (postback data keeps ``{rid}``: the row id is put in
+    when the message is made)."""
+    return json.dumps({"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra},
+                      ensure_ascii=False)
+
+
+def message(c: Candidate, row_id: int) -> Text:
+    """Return the message of a candidate recorded as reminder ``row_id``: what ``reminders.message_from`` makes of
+    the record (so a re-send is the same message), without reading the record back."""
+    quick = tuple(q if q.postback_data is None else
+                  QuickReply(label=q.label, text=q.text, postback_data=q.postback_data.replace("{rid}", str(row_id)) or None)
+                  for q in c.quick)
+    return Text(c.text, quick)
 
 
 def _lock_members(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
@@ -110,7 +145,7 @@ def _lock_members(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
     return found
 
 
-def _mark(engine: Engine, outcomes: list[tuple[int, str, str]], now: datetime, report: TickReport) -> None:
+def _mark(engine: Engine, outcomes: list[Outcome], now: datetime, report: TickReport) -> None:
     """Record what LINE answered, in one transaction (rows another tick already settled are left alone)."""
     from services import reminders
 

@@ -109,20 +109,18 @@ def push_room(budget: int | None, used: int, remaining: int | None) -> int | Non
 
 
 def fresh_only(uow: UnitOfWork, due: Sequence[Candidate], now: datetime) -> list[Candidate]:
-    """Return the candidates never recorded whose member had no reminder in 7 days (two queries per 500)."""
-    keep: list[Candidate] = []
-    for start in range(0, len(due), 500):
-        chunk = due[start : start + 500]
-        keys = set(uow.session.exec(
-            select(ReminderSent.dedupe_key).where(one_of(uow.dialect, ReminderSent.dedupe_key, [c.dedupe_key for c in chunk]))
-        ).all())
-        recent = set(uow.session.exec(
-            select(ReminderSent.member_id).where(
-                one_of(uow.dialect, ReminderSent.member_id, {c.member_id for c in chunk}), ReminderSent.kind != HOST_NOTICE,
-                col(ReminderSent.status).in_(("pending", "sent")), col(ReminderSent.created_at) > now - SPACING)
-        ).all())
-        keep += [c for c in chunk if c.dedupe_key not in keys and c.member_id not in recent]
-    return keep
+    """Return the candidates never recorded whose member had no reminder in 7 days (two queries)."""
+    if not due:
+        return []
+    keys = set(uow.session.exec(
+        select(ReminderSent.dedupe_key).where(one_of(uow.dialect, ReminderSent.dedupe_key, [c.dedupe_key for c in due]))
+    ).all())
+    recent = set(uow.session.exec(
+        select(ReminderSent.member_id).where(
+            one_of(uow.dialect, ReminderSent.member_id, {c.member_id for c in due}), ReminderSent.kind != HOST_NOTICE,
+            col(ReminderSent.status).in_(("pending", "sent")), col(ReminderSent.created_at) > now - SPACING)
+    ).all())
+    return [c for c in due if c.dedupe_key not in keys and c.member_id not in recent]
 
 
 def _fresh(uow: UnitOfWork, c: Candidate, now: datetime) -> bool:

@@ -19,6 +19,7 @@ class FakeMessenger:
     pushes: list[tuple[str, list[Message], str | None]] = field(default_factory=list)
     quota_limit: int | None = None
     member_counts: dict[str, int] = field(default_factory=dict)  # group id -> members (a group push costs each)
+    pushes_at_once: int = 1  # in order, one after another (tests that want pushes side by side set more)
     _used_tokens: set[str] = field(default_factory=set)
     _retry_keys: set[str] = field(default_factory=set)
 

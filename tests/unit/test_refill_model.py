@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from services.refill_model import (
     DEFAULT_CYCLE_DAYS,
     MAX_DAYS,
+    MERGE_DAYS,
     MIN_DAYS,
     Buy,
     Household,
@@ -101,3 +102,12 @@ def test_prediction_lies_between_prior_and_observed_and_moves_toward_the_data(
     more = predict(h, regular(cycle, n + 1))
     assert abs(math.log(more.days / cycle)) <= abs(math.log(p.days / cycle)) + 1e-9
     assert 0 < p.data_weight < more.data_weight < 1
+
+
+@given(households, st.integers(0, 5000), st.integers(0, 5000), st.integers(0, 20), st.integers(0, 20),
+       st.floats(0, MERGE_DAYS - 0.01))
+def test_one_purchase_predicts_what_two_merged_into_one_predict(
+    h: Household, a: int, b: int, pa: int, pb: int, gap: float
+) -> None:
+    merged = predict(h, [Buy(100.0, a, pa), Buy(100.0 + gap, b, pb)])  # the general path, one refill after merging
+    assert predict(h, [Buy(100.0 + gap, a + b, pa + pb)]) == merged
