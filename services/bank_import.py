@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from infra import collector
 from infra.db import UnitOfWork
 from infra.sql import id_lists, one_of, update_by_id
 from models import BankTransaction, Member, PaymentClaim, StatementImport
@@ -103,8 +104,16 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
 
     The accounts are read once: the accounts after, the claims' money and the positions settled from are the
     ones before with this run's deposits added (``payments.Snapshot.paid_in``); deposits and claims are written
-    in one UPDATE per kind of change, only the rows that change.
+    in one UPDATE per kind of change, only the rows that change. What the run builds lives till it ends, so the
+    garbage collector is held off meanwhile (``infra.collector``).
     """
+    with collector.paused():
+        return _reconcile(uow, now=now, tz=tz, campaign_id=campaign_id, statement_through=statement_through)
+
+
+def _reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | None,
+               statement_through: date | None) -> Run:
+    """Run ``reconcile``."""
     members = {m.id: m for m in payments.members_with_orders(uow, campaign_id=campaign_id) if m.id is not None}
     still_open = open_claims(uow)
     claims = [c for c in still_open if campaign_id is None or c.member_id in members]
