@@ -21,7 +21,7 @@ from services import payments, settlement
 from services.account_books import Matched
 from services.errors import DomainError
 from services.payments import OPEN_CLAIM, Account
-from services.reconcile import Decision, Deposit, OpenClaim, match
+from services.reconcile import Decision, Deposit, OpenClaim, match, proposable
 
 WAITING = ("unmatched", "proposed")
 HOST_DECIDES = ("proposed", "ambiguous")
@@ -103,9 +103,10 @@ def reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int | 
     """Match waiting deposits to claims; claims a statement through their day lacks become not found.
 
     The accounts are read once: the accounts after, the claims' money and the positions settled from are the
-    ones before with this run's deposits added (``payments.Snapshot.paid_in``); deposits and claims are written
-    in one UPDATE per kind of change, only the rows that change. What the run builds lives till it ends, so the
-    garbage collector is held off meanwhile (``infra.collector``).
+    ones before with this run's deposits added (``payments.Snapshot.paid_in``). Only the waiting deposits the run
+    can change are read (``reconcile.proposable``), and deposits and claims are written in one UPDATE per kind of
+    change, only the rows that change. What the run builds lives till it ends, so the garbage collector is held
+    off meanwhile (``infra.collector``).
     """
     with collector.paused():
         return _reconcile(uow, now=now, tz=tz, campaign_id=campaign_id, statement_through=statement_through)
@@ -125,13 +126,24 @@ def _reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int |
             members.setdefault(claim.member_id, claimants[claim.member_id])
     read = payments.snapshot(uow, members, open_claims=still_open)
     before = read.accounts(members.values(), campaign_id=campaign_id)
-    deposits, was = _waiting(uow)
-    decisions = match(
-        list(deposits.values()),
-        [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, read.received.get(c.id or 0, 0)) for c in claims],
-        {mid: acc.remaining for mid, acc in before.items()},
-        {mid: m.display_name for mid, m in members.items() if m.display_name},
-    )
+    # Only the deposits this run can change are read (see reconcile.proposable): those on claimed digits, without
+    # digits (interest), or marked already; then those on other digits whose amount a member owes along the way.
+    claimed = sa.select(col(PaymentClaim.last5)).where(col(PaymentClaim.status).in_(OPEN_CLAIM),
+                                                 col(PaymentClaim.last5).is_not(None))
+    plain = (col(BankTransaction.status) == "unmatched", col(BankTransaction.candidates) == "",
+             col(BankTransaction.last5).is_not(None), col(BankTransaction.last5).not_in(claimed))
+    deposits, was = _waiting(uow, sa.not_(sa.and_(*plain)))
+    remaining = {mid: acc.remaining for mid, acc in before.items()}
+    still = [OpenClaim(c.id or 0, c.member_id, c.last5, c.amount, read.received.get(c.id or 0, 0)) for c in claims]
+    names = {mid: m.display_name for mid, m in members.items() if m.display_name}
+    decisions = match(list(deposits.values()), still, remaining, names)
+    owed = proposable(decisions, {key: d.amount for key, d in deposits.items()}, remaining)
+    for amounts in id_lists(uow.dialect, owed):
+        more, more_was = _waiting(uow, one_of(uow.dialect, BankTransaction.amount, amounts), *plain)
+        deposits.update(more)
+        was.update(more_was)
+    if len(deposits) > len(decisions):  # some may be proposed: decide every deposit read, in its place
+        decisions = match(list(deposits.values()), still, remaining, names)
     _mark(uow, decisions, was, campaign_id, now)  # most deposits stay as they are: only the others are written
     matched = [Matched(d.member, d.claim, campaign_id, deposits[d.deposit].amount)
                for d in decisions if d.kind == "matched" and d.member is not None]
@@ -141,15 +153,16 @@ def _reconcile(uow: UnitOfWork, *, now: datetime, tz: tzinfo, campaign_id: int |
     return _run(uow, {mid: acc for mid, acc in before.items() if mid in paid}, after, campaign_id)
 
 
-def _waiting(uow: UnitOfWork) -> tuple[dict[int, Deposit], dict[int, tuple[str, str]]]:
-    """Return waiting deposits for the matcher, by id, and each one's status and candidates as they are."""
+def _waiting(uow: UnitOfWork, *where: sa.ColumnElement[bool]) -> tuple[dict[int, Deposit], dict[int, tuple[str, str]]]:
+    """Return waiting deposits (``where``, most selective first: SQLite tests in that order) for the matcher, by id,
+    and each one's status and candidates as they are."""
     deposits: dict[int, Deposit] = {}
     was: dict[int, tuple[str, str]] = {}
     for tx_id, amount, last5, booked_on, memo, payer, status, candidates in uow.session.connection().execute(
         sa.select(col(BankTransaction.id), col(BankTransaction.amount), col(BankTransaction.last5),
                   col(BankTransaction.booked_on), col(BankTransaction.memo), col(BankTransaction.payer_name),
                   col(BankTransaction.status), col(BankTransaction.candidates))
-        .where(col(BankTransaction.status).in_(WAITING), col(BankTransaction.direction) == "in")
+        .where(*where, col(BankTransaction.status).in_(WAITING), col(BankTransaction.direction) == "in")
     ):  # plain rows on the session's connection (nothing is left to flush: the queries before flushed)
         key = tx_id or 0
         deposits[key] = Deposit(key, amount, last5, booked_on, memo, payer)

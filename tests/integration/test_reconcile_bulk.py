@@ -1,10 +1,11 @@
 """/對帳 in bulk decides and writes what the member-by-member service it replaced did, over random books.
 
 ``bank_import.reconcile`` reads the accounts once (the accounts after are the ones before with the run's deposits
-added) and writes deposits and claims one UPDATE per kind. The reference is the service as it was before
-(``reference_reconcile``): every waiting deposit matched, the changed ones saved as objects, claims and accounts
-read again after the deposits are stored, settling reading its positions. Both run on the same random books in
-their own transaction; the deposits, claims, credit and points rows and the run's report must be the same.
+added), reads only the waiting deposits a run can change, and writes deposits and claims one UPDATE per kind. The
+reference is the service as it was before (``reference_reconcile``): every waiting deposit matched, the changed ones
+saved as objects, claims and accounts read again after the deposits are stored, settling reading its positions.
+Both run on the same random books in their own transaction; the deposits, claims, credit and points rows and the
+run's report must be the same.
 """
 
 from __future__ import annotations
@@ -200,3 +201,15 @@ def test_reconciling_in_bulk_does_what_reconciling_member_by_member_did(
     monkeypatch.setattr(id_chunks, "CHUNK", chunk)
     before, after = both_ways(engine, b, deposits, scoped, through)
     assert before == after
+
+
+def test_a_deposit_nobody_claimed_is_proposed_for_what_is_left_after_a_match(engine: Engine) -> None:
+    """Read only if some member owes its amount along the way: here only once the 200 from their account is matched."""
+    owes_540 = Books(members=1, campaigns=[("closed", [(180, False)])], lines=[(0, 0, 0, 3, 3, False, False, False)],
+                     claims=[(0, "claimed", 540)], deposits=[], ledger=[], rate=None)
+    deposits = [Waiting(0, 200, "unmatched", False, False, 0, None), Waiting(-1, 340, "unmatched", False, False, 1, None)]
+    before, after = both_ways(engine, owes_540, deposits, False, None)
+    assert before == after
+    assert isinstance(after, tuple)
+    stored = {fingerprint: (status, candidates) for fingerprint, status, candidates, *_ in after[0]}
+    assert stored["wait0"] == ("matched", []) and stored["wait1"] == ("proposed", [0])
