@@ -158,12 +158,12 @@ def _waiting(uow: UnitOfWork, *where: sa.ColumnElement[bool]) -> tuple[dict[int,
     and each one's status and candidates as they are."""
     deposits: dict[int, Deposit] = {}
     was: dict[int, tuple[str, str]] = {}
-    for tx_id, amount, last5, booked_on, memo, payer, status, candidates in uow.session.connection().execute(
+    for tx_id, amount, last5, booked_on, memo, payer, status, candidates in uow.session.execute(
         sa.select(col(BankTransaction.id), col(BankTransaction.amount), col(BankTransaction.last5),
                   col(BankTransaction.booked_on), col(BankTransaction.memo), col(BankTransaction.payer_name),
                   col(BankTransaction.status), col(BankTransaction.candidates))
         .where(*where, col(BankTransaction.status).in_(WAITING), col(BankTransaction.direction) == "in")
-    ):  # plain rows on the session's connection (nothing is left to flush: the queries before flushed)
+    ):  # plain rows, unpacked
         key = tx_id or 0
         deposits[key] = Deposit(key, amount, last5, booked_on, memo, payer)
         was[key] = (status, candidates)
