@@ -58,7 +58,7 @@ class BankTransaction(SQLModel, table=True):
     balance: int | None = None
     payer_name: str | None = Field(default=None, max_length=40)  # as the bank prints it, often masked (王*明)
     matched_member_id: int | None = Field(default=None, foreign_key="members.id", index=True)
-    matched_claim_id: int | None = Field(default=None, foreign_key="payment_claims.id")
+    matched_claim_id: int | None = Field(default=None, foreign_key="payment_claims.id", index=True)
     # unmatched | matched | proposed (exact-due, no claim: host to accept) | ambiguous (host to pick) | ignored
     status: str = Field(default="unmatched", max_length=24)
     # Only this campaign (reconciled with --campaign); None = the member's campaigns, oldest first.

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
+from infra.sql import one_of
 from models import CreditEntry, Member
 from services.credit_plan import Stored
 from services.errors import DomainError
@@ -54,7 +55,7 @@ def stored_many(uow: UnitOfWork, member_ids: Sequence[int]) -> dict[int, Stored]
     """Return each member's ledger summed the way ``credit_plan.plan`` reads it (one query; every id answered)."""
     stmt = (
         select(CreditEntry.member_id, CreditEntry.cause, CreditEntry.campaign_id, func.sum(CreditEntry.amount))
-        .where(col(CreditEntry.member_id).in_(member_ids))
+        .where(one_of(uow.dialect, CreditEntry.member_id, member_ids))
         .group_by(col(CreditEntry.member_id), col(CreditEntry.cause), col(CreditEntry.campaign_id))
         .order_by(col(CreditEntry.member_id), col(CreditEntry.cause), col(CreditEntry.campaign_id))
     )

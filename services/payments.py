@@ -12,7 +12,7 @@ Credit (購物金) pays a due before deposits are asked for, and money paid beyo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from infra.db import UnitOfWork
 from models import Campaign, Member, OrderLine, PaymentClaim, Setting
 from services import account_books
-from services.account_books import Books
+from services.account_books import Books, Matched
 from services.credit_plan import Plan, plan
 from services.errors import DomainError
 from services.reconcile import ClaimState, PaymentStatus, status_of
@@ -146,20 +146,59 @@ def account(uow: UnitOfWork, member: Member, *, campaign_id: int | None = None) 
     return accounts(uow, [member], campaign_id=campaign_id)[member.id]
 
 
-def accounts(uow: UnitOfWork, members: Iterable[Member], *, campaign_id: int | None = None,
-             known: Mapping[int, Position] | None = None) -> dict[int, Account]:
-    """Return ``account`` of many members at once, by member id (a few queries per ``id_chunks.CHUNK`` members).
-
-    ``known``: the members' positions as ``positions`` returned them in this transaction, nothing written since.
-    """
+def accounts(uow: UnitOfWork, members: Iterable[Member], *, campaign_id: int | None = None) -> dict[int, Account]:
+    """Return ``account`` of many members at once, by member id (a few queries per ``id_chunks.CHUNK`` members)."""
     by_id = {m.id: m for m in members if m.id is not None}
-    where = known if known is not None else positions(uow, by_id)
-    claims = account_books.claims(uow, by_id)
+    return snapshot(uow, by_id).accounts(by_id.values(), campaign_id=campaign_id)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What members' accounts are computed from, read once (``snapshot``); accounts from it need no database."""
+
+    books: Mapping[int, Books]
+    positions: Mapping[int, Position]
+    claims: Mapping[int, Sequence[PaymentClaim]]  # each member's claims, oldest first (the session's own objects)
+    received: Mapping[int, int]  # the money matched to each claim that was open when read, by claim id
+
+    def accounts(self, members: Iterable[Member], *, campaign_id: int | None = None) -> dict[int, Account]:
+        """Return the accounts of members of the snapshot, by member id (claims' statuses as they are now)."""
+        by_id = {m.id: m for m in members if m.id is not None}
+        return {mid: _account(m, self.positions[mid], self.claims.get(mid, ()), self.received, campaign_id)
+                for mid, m in by_id.items()}
+
+    def paid_in(self, matched: Sequence[Matched]) -> Snapshot:
+        """Return the snapshot as ``snapshot`` reads it again once deposits this transaction matched are stored
+        (before any claim's status changes; members outside the snapshot are left out)."""
+        books = account_books.paid_in(self.books, matched)
+        moved = {d.member for d in matched if d.member in books}
+        positions = {mid: _position(books[mid]) if mid in moved else where for mid, where in self.positions.items()}
+        return Snapshot(books, positions, self.claims, account_books.received_with(self.received, matched))
+
+
+def snapshot(uow: UnitOfWork, member_ids: Iterable[int], *,
+             open_claims: Iterable[PaymentClaim] | None = None) -> Snapshot:
+    """Read what the members' accounts are computed from (a few queries per ``id_chunks.CHUNK`` members).
+
+    ``open_claims``: every open claim (``OPEN_CLAIM``), as loaded in this transaction, nothing written since; then
+    only the members' other claims are read.
+    """
+    ids = list(member_ids)
+    books = account_books.load(uow, ids)
+    if open_claims is None:
+        claims = account_books.claims(uow, ids)
+    else:
+        claims = account_books.claims(uow, ids, leaving_out=OPEN_CLAIM)
+        for claim in open_claims:
+            if claim.member_id in books:
+                claims.setdefault(claim.member_id, []).append(claim)
+        for held in claims.values():
+            held.sort(key=lambda c: c.id or 0)
     received = claims_received(uow, [c for held in claims.values() for c in held if c.status in OPEN_CLAIM])
-    return {mid: _account(m, where[mid], claims.get(mid, []), received, campaign_id) for mid, m in by_id.items()}
+    return Snapshot(books, {mid: _position(b) for mid, b in books.items()}, claims, received)
 
 
-def _account(member: Member, position: Position, claims: list[PaymentClaim], received: Mapping[int, int],
+def _account(member: Member, position: Position, claims: Sequence[PaymentClaim], received: Mapping[int, int],
              campaign_id: int | None) -> Account:
     """Return a member's account from their position, claims and the money matched to each claim (no database)."""
     campaigns, where = position
@@ -179,7 +218,8 @@ def claim_received(uow: UnitOfWork, claim: PaymentClaim) -> int:
 
 
 def claims_received(uow: UnitOfWork, claims: Iterable[PaymentClaim]) -> dict[int, int]:
-    """Return the money matched to each claim so far, by claim id (one query per ``id_chunks.CHUNK`` claims)."""
+    """Return the money matched to each claim so far, by claim id (one query per ``id_chunks.CHUNK`` claims, on
+    PostgreSQL one)."""
     ids = [c.id for c in claims if c.id is not None]
     received = account_books.claims_received(uow, ids)
     return {cid: received.get(cid, 0) for cid in ids}

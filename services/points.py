@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.id_chunks import chunks
+from infra.sql import id_lists, one_of
 from models import Campaign, Member, PointEntry, Setting
 from services import credit
 from services.errors import DomainError
@@ -125,10 +125,10 @@ def _rates(uow: UnitOfWork, campaign_ids: set[int]) -> dict[int, int | None]:
 def _earned_by_campaign(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     """Return the points each member earned per campaign (members who earned none are absent)."""
     out: dict[int, dict[int, int]] = defaultdict(dict)
-    for ids in chunks(member_ids):
+    for ids in id_lists(uow.dialect, member_ids):
         stmt = (
             select(PointEntry.member_id, PointEntry.campaign_id, func.sum(PointEntry.amount))
-            .where(col(PointEntry.member_id).in_(ids), PointEntry.cause == "earned")
+            .where(one_of(uow.dialect, PointEntry.member_id, ids), PointEntry.cause == "earned")
             .group_by(col(PointEntry.member_id), col(PointEntry.campaign_id))
         )
         for mid, cid, total in uow.session.exec(stmt).all():

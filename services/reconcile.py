@@ -34,7 +34,7 @@ _MASKS = "*○〇●xo"  # after NFKC and lower-casing: ＊ → *, Ｏ/O → o, 
 MAX_CANDIDATES = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deposit:
     """A deposit waiting to be matched."""
 
@@ -46,7 +46,7 @@ class Deposit:
     payer_name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenClaim:
     """A member's claim that has not yet been fully matched; ``received`` is what is matched to it so far."""
 
@@ -57,7 +57,7 @@ class OpenClaim:
     received: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one deposit."""
 
@@ -80,7 +80,7 @@ def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: M
 
     ``names`` holds the members' names (display names) for the payer-name tie-breaker. Open claims are looked up
     by their last five digits and members by what they still owe, so a statement of 100,000 rows against 10,000
-    claims is matched in linear time.
+    claims is matched in linear time. The decisions come in the order they are made (oldest deposit first).
     """
     names = names or {}
     owed = _Owed(remaining)
@@ -92,11 +92,12 @@ def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: M
         if deposit.last5 is None and _INTEREST.search(deposit.memo):
             decisions.append(Decision(deposit.key, "ignored"))
             continue
-        mine = list(open_claims.get(deposit.last5, ())) if deposit.last5 is not None else []
-        members = list(dict.fromkeys(c.claim.member for c in mine))
-        if not members:
+        held = open_claims.get(deposit.last5) if deposit.last5 is not None else None
+        if not held:  # most of a statement: nobody claimed these digits
             decisions.append(_propose(deposit, owed, names))
             continue
+        mine = list(held)
+        members = list(dict.fromkeys(c.claim.member for c in mine))
         chosen = members if len(members) == 1 else _by_amount(deposit, mine, members, owed.due)
         if len(chosen) != 1:
             chosen = _by_name(deposit, chosen or members, names) or chosen
@@ -112,6 +113,24 @@ def match(deposits: Sequence[Deposit], claims: Sequence[OpenClaim], remaining: M
             open_claims[target.claim.last5].remove(target)
         decisions.append(Decision(deposit.key, "matched", member=member, claim=target.claim.key))
     return decisions
+
+
+def proposable(decisions: Sequence[Decision], amounts: Mapping[int, int], remaining: Mapping[int, int]) -> set[int]:
+    """Return the amounts ``match`` could propose a deposit nobody claimed for while it made ``decisions`` (in
+    order; ``amounts`` by deposit): each member's remaining due (> 0) from the start and after each match.
+
+    Only a match changes what later deposits are decided against, and only a deposit on claimed digits is matched.
+    So a deposit on unclaimed digits (not interest, not marked yet) whose amount is none of these would be
+    unclaimed, and leaving it out of ``match`` changes no other decision.
+    """
+    due = dict(remaining)
+    out = {owed for owed in due.values() if owed > 0}
+    for d in decisions:
+        if d.kind == "matched" and d.member is not None:
+            due[d.member] = due.get(d.member, 0) - amounts[d.deposit]
+            if due[d.member] > 0:
+                out.add(due[d.member])
+    return out
 
 
 class _Owed:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 
 from infra.db import UnitOfWork
-from infra.id_chunks import chunks
+from infra.sql import id_lists, one_of
 from models import BankTransaction, Member
 from services import credit, payments, points
 from services.credit_plan import Plan
@@ -87,10 +87,10 @@ def _why(cause: str, campaign_id: int | None) -> str:
 def _last_deposits(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, int]:
     """Return each member's newest matched deposit (the payment an over-payment or points came from)."""
     out: dict[int, int] = {}
-    for ids in chunks(member_ids):
+    for ids in id_lists(uow.dialect, member_ids):
         stmt = (
             select(BankTransaction.matched_member_id, func.max(BankTransaction.id))
-            .where(col(BankTransaction.matched_member_id).in_(ids), BankTransaction.status == "matched")
+            .where(one_of(uow.dialect, BankTransaction.matched_member_id, ids), BankTransaction.status == "matched")
             .group_by(col(BankTransaction.matched_member_id))
         )
         out.update({mid: tx for mid, tx in uow.session.exec(stmt).all() if mid is not None and tx is not None})

@@ -3,6 +3,7 @@
 The reference is the single-member path as it was before the bulk loader: the member's campaigns
 (``order_views.campaigns_of_member``), each campaign's due from ``order_views.member_state``, their matched
 deposits, their credit ledger summed and their claims, one query at a time; both feed ``credit_plan.plan``.
+/對帳's accounts after matching (``payments.Snapshot.paid_in``, no reading) are checked against reading them again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from models import (
     Setting,
     StatementImport,
 )
-from services import credit, order_views, payments, settlement
+from services import bank_import, credit, order_views, payments, settlement
+from services.account_books import Matched
 from services.credit_plan import Stored, plan
 from services.errors import DomainError
 from services.payments import OPEN_CLAIM, Account, CampaignDue
@@ -239,3 +241,35 @@ def test_settling_many_members_writes_what_settling_each_wrote(engine: Engine, b
             results.append((settled, ledgers(uow, members),
                             [(a.to_pay, a.remaining, a.credit_balance) for a in after.values()]))
     assert results[0] == results[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(b=books(), paying=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 2000), st.integers(0, 5), st.booleans()),
+                                  max_size=6), chunk=st.sampled_from([1, 2, id_chunks.CHUNK]))
+def test_accounts_after_deposits_are_matched_equal_reading_them_again(engine: Engine, b: Books,
+                                                                      paying: list[tuple[int, int, int, bool]],
+                                                                      chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/對帳 reads the accounts once: the snapshot with its deposits added is what reading again would find, and a
+    snapshot given the open claims already loaded is the one that reads them."""
+    monkeypatch.setattr(id_chunks, "CHUNK", chunk)
+    with UnitOfWork(engine) as uow:  # never committed
+        members = store(uow, b)
+        ids = [m.id for m in members if m.id is not None]
+        read = payments.snapshot(uow, ids)
+        assert read == payments.snapshot(uow, ids, open_claims=bank_import.open_claims(uow))
+        claims = list(uow.session.exec(select(PaymentClaim).order_by(col(PaymentClaim.id))).all())
+        first = uow.session.exec(select(Campaign.id).order_by(col(Campaign.id))).first()
+        record = uow.session.exec(select(StatementImport)).first()
+        assert record is not None and record.id is not None
+        matched = []
+        for n, (m, amount, k, pinned) in enumerate(paying):  # k: a claim (any member's) or none
+            member = ids[m % len(ids)]
+            claim = claims[k].id if k < len(claims) else None
+            campaign = first if pinned else None
+            uow.session.add(BankTransaction(
+                fingerprint=f"paid{n}", import_id=record.id, booked_on=date(2026, 12, 2), amount=amount, direction="in",
+                status="matched", matched_member_id=member, matched_claim_id=claim, campaign_id=campaign,
+            ))
+            matched.append(Matched(member, claim, campaign, amount))
+        uow.session.flush()
+        assert read.paid_in(matched) == payments.snapshot(uow, ids)
