@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 MAX_FETCHED = 4
 BATCH = 50  # events of one chat claimed for one transaction
 BATCH_BUDGET_S = 0.25  # and applied for at most this long: SQLite's webhook inserts wait for the write lock meanwhile
-YIELD_AFTER_S = 0.02  # on SQLite, a batch commits after this long when the webhook waits for the write lock
 RECOVER_EVERY_S = 1.0  # an idle processor looks this often for confirmations a stopped worker left unsent
 
 
@@ -109,9 +108,8 @@ class EventProcessor:
             raws = [self._raw(row) for row in rows]
             look_up_senders(uow, [raw for raw in raws if isinstance(raw, dict)])
             for row, raw in zip(rows, raws, strict=True):
-                spent = time.monotonic() - began
-                if handled and (spent > self.batch_budget_s or (spent > YIELD_AFTER_S and uow.writer_waiting())):
-                    break  # the rest stay pending for the next batch (on SQLite, after the webhook's insert)
+                if handled and time.monotonic() - began > self.batch_budget_s:
+                    break  # the rest stay pending for the next batch
                 event = self._read(raw)
                 if not isinstance(event, Event):
                     log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(event).__name__)

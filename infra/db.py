@@ -214,15 +214,6 @@ class UnitOfWork:
         """Drop the queued writes (what queued them is being rolled back)."""
         self._later = {}
 
-    def writer_waiting(self) -> bool:
-        """Tell whether another process waits for SQLite's write lock this transaction holds (the webhook's
-        insert, say): a long transaction that can stop early (a worker's batch) commits then. Always False on
-        PostgreSQL, whose writers do not queue for one lock."""
-        if self.dialect != "sqlite" or not self.session.in_transaction():
-            return False
-        dbapi_conn = self.session.connection().connection.dbapi_connection
-        return bool(getattr(dbapi_conn, "writer_wanted", lambda: False)())
-
     @property
     def dialect(self) -> str:
         """Return the database dialect name (``sqlite`` or ``postgresql``)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import struct
 import threading
 import time
 from typing import Any
@@ -40,9 +39,7 @@ class WriterLock:
         self.path = path
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
-        self._wanted_fd: int | None = None  # <database>-writer.wanted: when a writer last found the lock taken
         self._pid = 0
-        self._held_since_ns = 0
 
     def acquire(self, timeout_s: float) -> bool:
         """Take the lock within ``timeout_s``; return False when it could not be had in time.
@@ -54,8 +51,6 @@ class WriterLock:
             return False
         try:
             fd, delay = self._file(), 0.00005
-            if not _try_flock(fd):
-                self._say_wanted()  # a long writer (a worker's batch) commits early when it sees this
             while not _try_flock(fd):
                 if time.monotonic() >= deadline:
                     self._thread_lock.release()
@@ -65,22 +60,7 @@ class WriterLock:
         except BaseException:
             self._thread_lock.release()
             raise
-        self._held_since_ns = time.time_ns()
         return True
-
-    def wanted(self) -> bool:
-        """Tell the holder whether a writer of another process has been waiting since it took the lock."""
-        data = os.pread(self._wanted_file(), 8, 0)
-        return len(data) == 8 and struct.unpack("<q", data)[0] >= self._held_since_ns
-
-    def _say_wanted(self) -> None:
-        os.pwrite(self._wanted_file(), struct.pack("<q", time.time_ns()), 0)
-
-    def _wanted_file(self) -> int:
-        self._file()  # per process, like the lock file
-        if self._wanted_fd is None:
-            self._wanted_fd = os.open(self.path.removesuffix(".lock") + ".wanted", os.O_RDWR | os.O_CREAT, 0o600)
-        return self._wanted_fd
 
     def release(self) -> None:
         """Let the next writer in."""
@@ -92,7 +72,6 @@ class WriterLock:
         pid = os.getpid()
         if self._fd is None or self._pid != pid:  # a forked child opens its own (a shared one shares the flock)
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._wanted_fd = None
             self._pid = pid
         return self._fd
 
@@ -110,10 +89,6 @@ class WriterConnection(sqlite3.Connection):
             return True
         self.holds_writer_lock = self.writer_lock.acquire(timeout_s)
         return self.holds_writer_lock
-
-    def writer_wanted(self) -> bool:
-        """Tell whether this connection holds the writer lock and a writer of another process waits for it."""
-        return self.holds_writer_lock and self.writer_lock is not None and self.writer_lock.wanted()
 
     def give_writer_lock(self) -> None:
         """Release the writer lock if this connection holds it."""

@@ -86,16 +86,3 @@ def test_a_forked_worker_queues_with_its_own_descriptor(tmp_path: Path) -> None:
         os.waitpid(pid, 0)
     assert lock.acquire(1.0)
     lock.release()
-
-
-def test_the_holder_learns_that_a_writer_of_another_process_waits(tmp_path: Path) -> None:
-    path = str(tmp_path / "groupbuy.db-writer.lock")
-    worker, web = WriterLock(path), WriterLock(path)  # separate descriptors: as two processes
-    assert worker.acquire(1.0)
-    assert not worker.wanted()  # nobody asked yet
-    assert not web.acquire(0.05)  # the web's insert waits (and gives up here)…
-    assert worker.wanted()  # …and the worker's batch can see it and commit early
-    worker.release()
-    assert web.acquire(1.0)
-    assert not web.wanted()  # the wait it announced happened before it held the lock
-    web.release()
