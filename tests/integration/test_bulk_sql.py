@@ -29,6 +29,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture
+def member_id(engine: Engine) -> int:
+    """Return the id of a member the reminder rows belong to."""
+    with UnitOfWork(engine) as uow:
+        member = add_member(uow, 1)
+        uow.commit()
+    assert member.id is not None
+    return member.id
+
+
 def rows_for(member_id: int, n: int) -> list[dict[str, Any]]:
     """Return ``n`` reminder rows with awkward text, Taipei and UTC timestamps and a missing one."""
     return [{"member_id": member_id, "kind": "nps", "dedupe_key": f"nps:{member_id}:{k}", "retry_key": f"key-{k}",
@@ -38,12 +48,8 @@ def rows_for(member_id: int, n: int) -> list[dict[str, Any]]:
             for k in range(n)]
 
 
-def test_bulk_insert_stores_each_row_as_given_and_names_its_id(engine: Engine) -> None:
-    with UnitOfWork(engine) as uow:
-        member = add_member(uow, 1)
-        uow.commit()
-    assert member.id is not None
-    rows = rows_for(member.id, 600)
+def test_bulk_insert_stores_each_row_as_given_and_names_its_id(engine: Engine, member_id: int) -> None:
+    rows = rows_for(member_id, 600)
     with UnitOfWork(engine) as uow:
         returned = insert_returning(uow.session.connection(), ReminderSent, rows, ("id", "dedupe_key"))
         uow.commit()
@@ -58,12 +64,8 @@ def test_bulk_insert_stores_each_row_as_given_and_names_its_id(engine: Engine) -
             assert got.due_at == row["due_at"] and got.created_at == row["created_at"] and got.sent_at == row["sent_at"]
 
 
-def test_bulk_insert_with_a_taken_key_stores_none_of_the_rows(engine: Engine) -> None:
-    with UnitOfWork(engine) as uow:
-        member = add_member(uow, 1)
-        uow.commit()
-    assert member.id is not None
-    rows = rows_for(member.id, 5)
+def test_bulk_insert_with_a_taken_key_stores_none_of_the_rows(engine: Engine, member_id: int) -> None:
+    rows = rows_for(member_id, 5)
     with UnitOfWork(engine) as uow:
         insert_returning(uow.session.connection(), ReminderSent, rows[2:3], ("id",))
         uow.commit()
@@ -73,23 +75,15 @@ def test_bulk_insert_with_a_taken_key_stores_none_of_the_rows(engine: Engine) ->
         assert uow.session.exec(select(func.count()).select_from(ReminderSent)).one() == 1
 
 
-def test_bulk_insert_refuses_a_naive_timestamp(engine: Engine) -> None:
-    with UnitOfWork(engine) as uow:
-        member = add_member(uow, 1)
-        uow.commit()
-    assert member.id is not None
-    row = {**rows_for(member.id, 1)[0], "due_at": datetime(2026, 12, 1, 12)}
+def test_bulk_insert_refuses_a_naive_timestamp(engine: Engine, member_id: int) -> None:
+    row = {**rows_for(member_id, 1)[0], "due_at": datetime(2026, 12, 1, 12)}
     with UnitOfWork(engine) as uow, pytest.raises((ValueError, StatementError)):  # StatementError wraps ValueError
         insert_returning(uow.session.connection(), ReminderSent, [row], ("id",))
 
 
 
-def test_one_of_picks_the_rows_an_in_list_picks_however_many_values(engine: Engine) -> None:
-    with UnitOfWork(engine) as uow:
-        member = add_member(uow, 1)
-        uow.commit()
-    assert member.id is not None
-    rows = rows_for(member.id, 30)
+def test_one_of_picks_the_rows_an_in_list_picks_however_many_values(engine: Engine, member_id: int) -> None:
+    rows = rows_for(member_id, 30)
     with UnitOfWork(engine) as uow:
         insert_returning(uow.session.connection(), ReminderSent, rows, ("id",))
         uow.commit()
