@@ -170,14 +170,12 @@ def _fold(uow: UnitOfWork, contexts: list[EventContext], owed: list[_Owed], now:
 def _chunks(uow: UnitOfWork, owed: list[_Owed]) -> Iterable[tuple[Text, list[int]]]:
     """Yield messages of up to PER_MESSAGE lines (``{m0} 第1團：A 水餃 ×2｜$360``) and the rows each settles."""
     lines: list[tuple[str, str, list[int]]] = []
-    states_of: dict[int, dict[int, list[order_views.ItemState]]] = {}  # campaign -> member -> their states
-    for campaign_id in dict.fromkeys(o.campaign_id for o in owed):
-        campaign = uow.session.get(Campaign, campaign_id)
-        if campaign is not None:
-            members = [o.member_id for o in owed if o.campaign_id == campaign_id]
-            states_of[campaign_id] = order_views.member_states(uow, campaign, members, with_placed=True)
+    campaigns = {cid: c for cid in dict.fromkeys(o.campaign_id for o in owed)
+                 if (c := uow.session.get(Campaign, cid)) is not None}
+    states_of = {cid: order_views.member_states(uow, c, [o.member_id for o in owed if o.campaign_id == cid],
+                                                with_placed=True) for cid, c in campaigns.items()}
     for o in owed:
-        campaign = uow.session.get(Campaign, o.campaign_id)
+        campaign = campaigns.get(o.campaign_id)
         if campaign is None:
             continue
         states = states_of[o.campaign_id][o.member_id]

@@ -76,11 +76,12 @@ def warm(uow: UnitOfWork, line_group_id: str | None, line_user_ids: Collection[s
     the senders who are members already.
     """
     group = find_group(uow, line_group_id) if line_group_id else None
-    wanted = [uid for uid in dict.fromkeys(line_user_ids) if ("member", uid) not in uow.memo]
+    senders = list(dict.fromkeys(line_user_ids))
+    wanted = [uid for uid in senders if ("member", uid) not in uow.memo]
     if wanted:
         for member in uow.session.exec(select(Member).where(one_of(uow.dialect, Member.line_user_id, wanted))):
             uow.memo[("member", member.line_user_id)] = member
-    ids = [m.id for uid in line_user_ids if (m := uow.memo.get(("member", uid))) is not None and m.id is not None]
+    ids = [m.id for uid in senders if (m := uow.memo.get(("member", uid))) is not None and m.id is not None]
     if group is not None and group.id is not None and ids:
         rows = uow.session.exec(select(GroupMember.member_id).where(
             GroupMember.group_id == group.id, one_of(uow.dialect, GroupMember.member_id, ids),

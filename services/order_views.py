@@ -38,12 +38,9 @@ class ItemState:
         return self.qty - self.confirmed
 
 
-def lines_by_item(uow: UnitOfWork, campaign_id: int, member_id: int) -> dict[int, list[OrderLine]]:
-    """Return a member's live lines in a campaign per item id, oldest first (one query)."""
-    return _lines_of(uow, campaign_id, OrderLine.member_id, [member_id]).get(member_id, {})
-
-
-def _lines_of(uow: UnitOfWork, campaign_id: int, column: Any, member_ids: list[int]) -> dict[int, dict[int, list[OrderLine]]]:
+def _lines_of(
+    uow: UnitOfWork, campaign_id: int, column: Any, member_ids: list[int]
+) -> dict[int, dict[int, list[OrderLine]]]:
     """Return live lines of a campaign whose ``column`` is one of ``member_ids``: {that member: {item id: lines}},
     oldest first (one query)."""
     stmt = select(OrderLine).where(
