@@ -1,4 +1,5 @@
-"""Hold off Python's cyclic garbage collector while a bulk use case builds objects that live till it returns.
+"""Keep Python's cyclic garbage collector out of bulk work: held off while a use case builds objects that live
+till it returns (``paused``), or kept off what was alive before a clock tick (``older_left_alone``).
 
 Reconciling 10,000 claims builds some 450,000 objects (members and claims as ORM objects, their books, plans and
 accounts before and after, the deposits read) that all stay alive until the use case returns; every 25 % of growth
@@ -38,3 +39,18 @@ def paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _resume:
                 gc.enable()
+
+
+@contextmanager
+def older_left_alone() -> Iterator[None]:
+    """Keep Python's cycle collector off the objects alive before the tick (the libraries' hundreds of thousands).
+
+    A tick over 100,000 members allocates enough to set off several full collections, and each one walked every
+    object in the process again: about 0.9 s of a 4 s tick. Frozen, they are skipped (``gc.freeze``); what the tick
+    allocates is collected as usual, and the older objects go back to the collector when the tick ends.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from infra import collector
 from infra.config import Settings
 from infra.db import make_engine
 from infra.messenger import LineMessenger, Messenger
@@ -52,7 +51,7 @@ def tick(now: datetime, *, settings: Settings, messenger: Messenger) -> ClockRep
     engine = make_engine(settings.database_url)
     report = ClockReport()
     try:
-        with _older_objects_left_alone():
+        with collector.older_left_alone():
             report.reminders = reminders.run_tick(engine, settings, messenger, now)
             for name, step in STEPS:
                 try:
@@ -63,21 +62,6 @@ def tick(now: datetime, *, settings: Settings, messenger: Messenger) -> ClockRep
         return report
     finally:
         engine.dispose()
-
-
-@contextmanager
-def _older_objects_left_alone() -> Iterator[None]:
-    """Keep Python's cycle collector off the objects alive before the tick (the libraries' hundreds of thousands).
-
-    A tick over 100,000 members allocates enough to set off several full collections, and each one walked every
-    object in the process again: about 0.9 s of a 4 s tick. Frozen, they are skipped (``gc.freeze``); what the tick
-    allocates is collected as usual, and the older objects go back to the collector when the tick ends.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def send_reminders() -> None:
