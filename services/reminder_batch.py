@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from infra.db import UnitOfWork
-from infra.messages import QuickReply, Text
+from infra.messages import Text
 from infra.messenger import LineError, Messenger
 from infra.sql import insert_returning, one_of
 from models import Member, ReminderSent
@@ -118,17 +118,20 @@ def _record(engine: Engine, batch: Sequence[Candidate], now: datetime) -> list[R
 def detail(c: Candidate) -> str:
     """Return the JSON a reminder's record keeps of its message (postback data keeps ``{rid}``: the row id is put in
     when the message is made)."""
-    return json.dumps({"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra},
-                      ensure_ascii=False)
+    return json.dumps(_described(c), ensure_ascii=False)
 
 
 def message(c: Candidate, row_id: int) -> Text:
     """Return the message of a candidate recorded as reminder ``row_id``: what ``reminders.message_from`` makes of
     the record (so a re-send is the same message), without reading the record back."""
-    quick = tuple(q if q.postback_data is None else
-                  QuickReply(label=q.label, text=q.text, postback_data=q.postback_data.replace("{rid}", str(row_id)) or None)
-                  for q in c.quick)
-    return Text(c.text, quick)
+    from services import reminders
+
+    return reminders.message_from(_described(c), row_id)
+
+
+def _described(c: Candidate) -> dict[str, Any]:
+    """Return what a reminder's record says of its message, before it is written as JSON."""
+    return {"text": c.text, "quick": [[q.label, q.text, q.postback_data] for q in c.quick], **c.extra}
 
 
 def _lock_members(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
