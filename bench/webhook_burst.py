@@ -56,6 +56,7 @@ from tests.e2e.burst import (  # noqa: E402
     Verdict,
     add_members,
     burst_groups,
+    inbox_of,
     make_burst,
     open_campaigns,
     scratch_database,
@@ -338,7 +339,7 @@ def groupbuy_run(args: argparse.Namespace, fake: FakeLineServer, members: list[s
 def applied_at(engine: Engine) -> dict[str, float]:
     """Return when each applied event was applied (the processed_at the bot wrote), by webhookEventId."""
     query = select(WebhookEvent.webhook_event_id, WebhookEvent.processed_at)  # type: ignore[call-overload]
-    with Session(engine) as session:
+    with Session(inbox_of(engine)) as session:
         return {event_id: at.timestamp() for event_id, at in session.execute(query) if at is not None}
 
 

@@ -16,10 +16,10 @@ from handlers import closing_notice, confirmations, dispatch
 from handlers.context import EventContext, Outgoing
 from handlers.files import content_wanted
 from handlers.senders import look_up_senders
-from infra import inbox
 from infra.config import Settings
 from infra.courier import Courier
 from infra.db import UnitOfWork
+from infra.inbox_db import Claim, InboxDb, inbox_for
 from infra.messenger import LineError, Messenger
 from models import WebhookEvent
 from models.base import utcnow
@@ -47,9 +47,10 @@ class EventProcessor:
 
     def __init__(
         self, engine: Engine, settings: Settings, messenger: Messenger, *, courier: Courier | None = None,
-        batch_size: int = BATCH, batch_budget_s: float = BATCH_BUDGET_S,
+        batch_size: int = BATCH, batch_budget_s: float = BATCH_BUDGET_S, inbox: InboxDb | None = None,
     ) -> None:
         self.engine = engine
+        self.inbox = inbox or inbox_for(engine)
         self.settings = settings
         self.messenger = messenger
         self.courier = courier  # sends to LINE after commit on its own threads; None = send before returning
@@ -97,12 +98,14 @@ class EventProcessor:
         used: list[str] = []  # downloaded contents the batch's events took (kept until the batch commits)
         with UnitOfWork(self.engine) as uow:
             settled, deferred = self._catch_up(uow)
-            rows = inbox.claim_batch(uow, self.batch_size)
+            claim = self.inbox.claim(uow, self.batch_size)
+            rows = claim.rows
             if not rows:
+                claim.record(uow)
                 uow.commit()
-                return None
+                # Events applied before a worker stopped are only marked done now (then look again: 0).
+                return 0 if claim.settle() and claim.already else None
             contexts: list[EventContext] = []
-            done: list[int] = []  # applied events, marked done together
             handled = 0
             began = time.monotonic()
             raws = [self._raw(row) for row in rows]
@@ -113,8 +116,7 @@ class EventProcessor:
                 event = self._read(raw)
                 if not isinstance(event, Event):
                     log.warning("webhook event %s unreadable: %s", row.webhook_event_id, type(event).__name__)
-                    row.error = f"unreadable: {type(event).__name__}"
-                    inbox.mark_done(uow, row)
+                    claim.done(row, f"unreadable: {type(event).__name__}")
                     handled += 1
                     continue
                 wanted = content_wanted(event)
@@ -128,7 +130,7 @@ class EventProcessor:
                     contents={wanted: self._fetched[wanted]} if wanted is not None else {}, defer=self._defer,
                 )
                 used += [wanted] if wanted is not None else []
-                if isolated and not self._apply(uow, row, ctx):
+                if isolated and not self._apply(uow, claim, row, ctx):
                     continue
                 if not isolated:
                     try:
@@ -141,8 +143,8 @@ class EventProcessor:
                                  row.webhook_event_id)
                         raise _Failed from exc
                 contexts.append(ctx)
-                done.append(row.id or 0)
-            inbox.mark_all_done(uow, done)
+                claim.done(row)
+            claim.record(uow)
             with self._lock:
                 busy = self._busy | self._settled
             now = utcnow()
@@ -152,6 +154,7 @@ class EventProcessor:
         for message_id in used:
             self._fetched.pop(message_id, None)
         self._after_commit(contexts)
+        claim.settle()  # the inbox file's "done" (SQLite), while the courier sends the replies
         if fetch is not None:
             self._fetch(fetch)
         return handled
@@ -175,7 +178,7 @@ class EventProcessor:
         except Exception as exc:
             return exc
 
-    def _apply(self, uow: UnitOfWork, row: WebhookEvent, ctx: EventContext) -> bool:
+    def _apply(self, uow: UnitOfWork, claim: Claim, row: WebhookEvent, ctx: EventContext) -> bool:
         """Run the event's handler in a savepoint; False (attempt counted) when the handler raised."""
         row_id, event_id = row.id, row.webhook_event_id  # read now: a rollback expires the row
         assert row_id is not None
@@ -186,7 +189,7 @@ class EventProcessor:
             uow.discard_queued()
             uow.memo.clear()  # rows it remembered may carry the rolled-back changes
             log.exception("handling webhook event %s failed", event_id)
-            inbox.mark_failed_attempt(uow, row_id, f"{type(exc).__name__}: {exc}")
+            claim.failed(uow, row_id, f"{type(exc).__name__}: {exc}")
             return False
         return True
 

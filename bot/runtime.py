@@ -27,7 +27,7 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow  # what "now" is on the console's pages (tests travel in time)
 
     def __post_init__(self) -> None:
-        self.inbox = InboxStore(self.engine)
+        self.inbox = InboxStore(self.processor.inbox.engine)  # the inbox's own file beside a SQLite database
 
     def stop(self) -> None:
         """Give the webhook's connection back to the pool."""

@@ -68,7 +68,8 @@ def callback() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Answer 200 when the app and its database are up."""
-    if ping(runtime().engine):
+    """Answer 200 when the app and its databases (the main one and the webhook inbox's) are up."""
+    rt = runtime()
+    if ping(rt.engine) and (rt.inbox.engine is rt.engine or ping(rt.inbox.engine)):
         return jsonify(status="ok")
     return jsonify(status="database unavailable"), 503

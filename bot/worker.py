@@ -15,10 +15,9 @@ import time
 from types import FrameType
 
 from bot.processor import EventProcessor
-from infra import inbox
 from infra.config import Settings
 from infra.courier import Courier
-from infra.db import UnitOfWork, make_engine
+from infra.db import make_engine
 from infra.messenger import LineMessenger, Messenger
 
 log = logging.getLogger(__name__)
@@ -71,8 +70,7 @@ class Worker:
     def _pending(self) -> bool:
         """Look for work in a read-only transaction."""
         try:
-            with UnitOfWork(self.engine, read_only=True) as uow:
-                return inbox.has_pending(uow)
+            return self.processor.inbox.has_pending()
         except Exception:
             log.warning("worker could not look for events", exc_info=True)
             return False

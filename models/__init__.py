@@ -9,9 +9,10 @@ from models.member import Member, MemberTag, SurveyAnswer
 from models.order import OrderChange, OrderLine, OrderRequest
 from models.payment import BankTransaction, HeldStatement, PaymentClaim, StatementImport, StatementLayout
 from models.reminder import ReminderSent, Setting
-from models.webhook import OwedConfirmation, WebhookEvent
+from models.webhook import AppliedEvent, OwedConfirmation, WebhookEvent
 
 __all__ = [
+    "AppliedEvent",
     "BankTransaction",
     "Campaign",
     "CampaignNotice",

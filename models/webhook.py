@@ -11,7 +11,13 @@ from models.base import aware_field, created_field
 
 
 class WebhookEvent(SQLModel, table=True):
-    """A received webhook event; ``status`` moves pending → done (or failed) exactly once."""
+    """A received webhook event; ``status`` moves pending → done (or failed) exactly once.
+
+    On PostgreSQL (and an in-memory SQLite database) the table is in the main database and an event is marked done
+    in the transaction of its effects. A SQLite file keeps its inbox in a file of its own beside it
+    (``infra.inbox_db``), so that the webhook's inserts never wait for the worker's batches; there this table in the
+    main file stays empty and :class:`AppliedEvent` makes the batch and its "done" one.
+    """
 
     __tablename__ = "webhook_events"
     # A worker finds the oldest pending event (0004), then claims a batch of that chat's pending events in send
@@ -32,6 +38,20 @@ class WebhookEvent(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     received_at: datetime = created_field()
     processed_at: datetime | None = aware_field(nullable=True, default=None)
+
+
+class AppliedEvent(SQLModel, table=True):
+    """An event applied to this database while its inbox (a SQLite file of its own) may still call it pending.
+
+    Written in the transaction of the event's effects; the worker marks the event done in the inbox after commit and
+    then deletes this row. A worker stopped in between finds the row when it claims the event again, and only marks
+    it done: nothing is applied twice.
+    """
+
+    __tablename__ = "applied_events"
+
+    webhook_event_id: str = Field(max_length=64, primary_key=True)
+    applied_at: datetime = created_field()
 
 
 class OwedConfirmation(SQLModel, table=True):

@@ -111,6 +111,13 @@ def uow(app: Flask) -> Iterator[UnitOfWork]:
         yield u
 
 
+@pytest.fixture
+def inbox_uow(app: Flask) -> Iterator[UnitOfWork]:
+    """Return a unit of work on the webhook inbox's database (beside a SQLite file, a file of its own)."""
+    with UnitOfWork(app.extensions["groupbuy"].processor.inbox.engine) as u:
+        yield u
+
+
 class Webhook:
     """Posts signed webhook bodies to the app."""
 

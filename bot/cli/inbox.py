@@ -21,7 +21,7 @@ def inbox_command(retry_failed: bool) -> None:
     An event whose handling raised three times is parked as failed, so that it does not hold up the events behind
     it. Once the cause is fixed, --retry-failed queues them again; a running bot applies them within seconds.
     """
-    with cli_uow() as uow:
+    with cli_uow(inbox=True) as uow:
         if retry_failed:
             requeued = inbox.requeue_failed(uow)
             uow.commit()

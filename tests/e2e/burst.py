@@ -8,6 +8,7 @@ the stock limit, without any of the bot's code.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import os
 import random
@@ -34,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.fakeline import EventFactory, FakeLinePlatform, WebhookSender, as_redelivery, encode, sign, webhook_body
+from infra.inbox_db import inbox_url
 from tests.e2e.conftest import (
     E2E_GROUP,
     E2E_HOST,
@@ -278,7 +280,7 @@ def verdict(
     campaigns = campaign_id if isinstance(campaign_id, dict) else {E2E_GROUP: campaign_id}
     books = [_compare(engine, cid, [c for c in comments if c.group == group], limits)
              for group, cid in campaigns.items()]
-    with engine.connect() as conn:
+    with inbox_of(engine).connect() as conn:
         stored: dict[str, str] = dict(conn.execute(text("SELECT webhook_event_id, status FROM webhook_events")).all())
     return Verdict(
         lost=sum(b[0] for b in books), doubled=sum(b[1] for b in books), oversold=sum(b[2] for b in books),
@@ -301,13 +303,24 @@ def _compare(engine: Engine, campaign_id: int, comments: list[Comment], limits: 
     return sum(-d for d in diff if d < 0), sum(d for d in diff if d > 0), oversold, out_of_order
 
 
+def inbox_of(engine: Engine) -> Engine:
+    """Return an engine on the webhook inbox of the bot's database (beside a SQLite file, a file of its own)."""
+    own = inbox_url(engine.url.render_as_string(hide_password=False))
+    return engine if own is None else _inbox_engine(own)
+
+
+@functools.lru_cache(maxsize=16)
+def _inbox_engine(url: str) -> Engine:
+    return create_engine(url, poolclass=NullPool)
+
+
 def wait_applied(engine: Engine, count: int, timeout_s: float) -> bool:
     """Wait until ``count`` events are stored and none is pending; return False on timeout."""
     query = text("SELECT COUNT(*), SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) FROM webhook_events")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with engine.connect() as conn:
+            with inbox_of(engine).connect() as conn:
                 stored, pending = conn.execute(query).one()
         except OperationalError:  # the database is down for a moment (a fault scenario)
             stored, pending = 0, 1

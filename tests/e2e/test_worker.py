@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.fakeline import EventFactory, FakeLineServer, WebhookSender
 from infra.db import UnitOfWork, make_engine
+from infra.inbox_db import inbox_for
 from models import WebhookEvent
 from tests.e2e.conftest import (
     E2E_GROUP,
@@ -34,7 +35,7 @@ def pending(database_url: str) -> int:
     """Return how many stored events wait to be applied."""
     engine = make_engine(database_url)
     try:
-        with UnitOfWork(engine, read_only=True) as uow:
+        with UnitOfWork(inbox_for(engine).engine, read_only=True) as uow:
             stmt = select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "pending")
             return int(uow.session.execute(stmt).scalar_one())
     finally:

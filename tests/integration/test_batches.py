@@ -102,7 +102,8 @@ def test_many_comments_of_one_chat_are_folded_into_one_reply_to_the_newest_token
 
 
 def test_a_failing_event_is_rolled_back_alone_and_the_rest_of_its_batch_commits(
-    processor: EventProcessor, store: Any, messenger: FakeMessenger, uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+    processor: EventProcessor, store: Any, messenger: FakeMessenger, uow: UnitOfWork, inbox_uow: UnitOfWork,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     open_hotpot(processor, store)
     events = comments(3)
@@ -116,7 +117,7 @@ def test_a_failing_event_is_rolled_back_alone_and_the_rest_of_its_batch_commits(
     monkeypatch.setattr("bot.processor.dispatch", planted)
     store(events, 5)
     processor.drain()
-    rows = {r.webhook_event_id: (r.status, r.attempts) for r in uow.session.exec(select(WebhookEvent)).all()}
+    rows = {r.webhook_event_id: (r.status, r.attempts) for r in inbox_uow.session.exec(select(WebhookEvent)).all()}
     members = set(uow.session.exec(select(OrderLine.member_id)).all())
     uow.rollback()
     assert rows[events[0]["webhookEventId"]] == ("done", 1) and rows[events[2]["webhookEventId"]] == ("done", 1)
@@ -131,7 +132,7 @@ def test_a_stale_reply_token_is_never_used_its_confirmation_goes_with_a_newer_re
     open_hotpot(processor, store)
     old, new = comments(1), comments(1, first=2)
     store(old, 5)
-    with UnitOfWork(app.extensions["groupbuy"].engine) as w:  # it waited in the inbox for almost a minute
+    with UnitOfWork(processor.inbox.engine) as w:  # it waited in the inbox for almost a minute
         w.session.execute(update(WebhookEvent).where(WebhookEvent.webhook_event_id == old[0]["webhookEventId"])
                           .values(received_at=utcnow() - timedelta(seconds=MAX_TOKEN_AGE_S + 5)))
         w.commit()
@@ -195,21 +196,21 @@ def test_an_idle_worker_resends_an_unsent_confirmation_while_its_token_lasts(
 
 
 def test_one_chats_batch_is_applied_by_one_worker_at_a_time(
-    app: Flask, settings: Settings, store: Any, messenger: FakeMessenger, uow: UnitOfWork
+    app: Flask, settings: Settings, store: Any, messenger: FakeMessenger, uow: UnitOfWork, inbox_uow: UnitOfWork
 ) -> None:
     engine = app.extensions["groupbuy"].engine
     processor = EventProcessor(engine, settings, messenger)
     open_hotpot(processor, store)
     open_hotpot(processor, store, OTHER_GROUP)
     store(comments(2) + comments(2, first=5, group=OTHER_GROUP), 5)
-    held = inbox.claim_batch(uow, 50)  # another worker is in the middle of the oldest chat's batch
+    held = processor.inbox.claim(uow, 50).rows  # another worker is in the middle of the oldest chat's batch
     assert {row.chat_key for row in held} == {GROUP_ID}
     other = threading.Thread(target=EventProcessor(engine, settings, messenger).process_next)
     other.start()
     other.join(1.0)
     if uow.dialect == "postgresql":
         assert not other.is_alive()  # it skipped the held chat and applied the other one meanwhile
-        done = uow.session.exec(select(WebhookEvent.chat_key).where(WebhookEvent.status == "done",
+        done = inbox_uow.session.exec(select(WebhookEvent.chat_key).where(WebhookEvent.status == "done",
                                                                     WebhookEvent.event_type == "message")).all()
         assert done.count(OTHER_GROUP) == 3 and done.count(GROUP_ID) == 1  # both openings; the other chat's batch
     else:
@@ -218,7 +219,9 @@ def test_one_chats_batch_is_applied_by_one_worker_at_a_time(
     other.join(10)
     assert not other.is_alive()
     processor.drain()
-    pending = uow.session.exec(select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status != "done")).one()
+    inbox_uow.rollback()
+    pending = inbox_uow.session.exec(
+        select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status != "done")).one()
     assert pending == 0
 
 

@@ -64,7 +64,8 @@ def fix_for_bug(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 
 
 def test_a_failing_event_is_parked_and_requeued_after_the_fix(
-    app: Flask, settings: Settings, uow: UnitOfWork, database_url: str, fix_for_bug: Callable[[], None],
+    app: Flask, settings: Settings, uow: UnitOfWork, inbox_uow: UnitOfWork, database_url: str,
+    fix_for_bug: Callable[[], None],
 ) -> None:
     rt = app.extensions["groupbuy"]
     processor = EventProcessor(rt.engine, settings, FakeMessenger())
@@ -76,7 +77,7 @@ def test_a_failing_event_is_parked_and_requeued_after_the_fix(
     ], 5)
 
     processor.drain()
-    found = statuses(uow)
+    found = statuses(inbox_uow)
     assert found[BROKEN] == ("failed", inbox.MAX_ATTEMPTS)
     assert found["A+1"][0] == found["A+3"][0] == "done"  # the event behind the failing one was not held up
     assert ordered(uow) == 4
@@ -91,7 +92,7 @@ def test_a_failing_event_is_parked_and_requeued_after_the_fix(
     assert "requeued 1 failed event(s)" in requeued
     assert "inbox: 1 pending, 3 done, 0 failed" in requeued
     assert processor.drain() == 1
-    assert statuses(uow)[BROKEN] == ("done", 1)
+    assert statuses(inbox_uow)[BROKEN] == ("done", 1)
     assert ordered(uow) == 6
     assert "inbox: 0 pending, 4 done, 0 failed" in run_cli(database_url)
 

@@ -95,10 +95,10 @@ def test_on_sqlite_the_webhook_insert_commits_by_itself_and_hands_the_writer_loc
         pytest.skip("SQLite's writer lock and autocommit insert")
     event_a, event_b = text_event("A+1", user_id=member_id(1)), text_event("B+2", user_id=member_id(2))
     assert rt.inbox.store([event_a, event_b], 1.5) == inbox.Recorded(2, 0, 0)
-    lock = writer_lock_for(str(rt.engine.url.database))
+    lock = writer_lock_for(str(rt.inbox.engine.url.database))  # the inbox's own file
     assert lock.acquire(0.05)  # nobody kept the lock: no transaction was left open
     lock.release()
-    with rt.engine.connect() as other:  # another connection already sees both rows
+    with rt.inbox.engine.connect() as other:  # another connection already sees both rows
         assert other.exec_driver_sql("SELECT COUNT(*) FROM webhook_events").scalar_one() == 2
     assert rt.inbox.store([event_b, event_a], 1.5) == inbox.Recorded(0, 2, 0)  # redelivered: both duplicates
     held = rt.inbox._conn

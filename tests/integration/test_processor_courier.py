@@ -39,7 +39,8 @@ def statuses(uow: UnitOfWork) -> list[str]:
     return found
 
 
-def test_events_are_applied_while_replies_wait_for_line(app: Flask, settings: Settings, uow: UnitOfWork) -> None:
+def test_events_are_applied_while_replies_wait_for_line(app: Flask, settings: Settings, inbox_uow: UnitOfWork
+                                                        ) -> None:
     rt = app.extensions["groupbuy"]
     line, courier = SlowLine(), Courier()
     processor = EventProcessor(rt.engine, settings, line, courier=courier)
@@ -47,7 +48,7 @@ def test_events_are_applied_while_replies_wait_for_line(app: Flask, settings: Se
     events += [text_event("A+1", user_id=member_id(n), ts=at(1, 11, n)) for n in range(1, 4)]
     rt.inbox.store(events, 5)
     assert processor.drain() == 4  # returns although not one reply has been answered
-    assert statuses(uow) == ["done"] * 4
+    assert statuses(inbox_uow) == ["done"] * 4
     assert line.replies == []
     line.answer.set()
     courier.join()

@@ -42,10 +42,10 @@ def test_a_reader_in_the_middle_of_its_transaction_never_holds_up_a_writer(datab
         engine.dispose()
 
 
-def test_a_health_check_leaves_its_connection_writable_for_the_webhook(client, webhook, uow: UnitOfWork) -> None:  # type: ignore[no-untyped-def]
+def test_a_health_check_leaves_its_connection_writable_for_the_webhook(client, webhook, inbox_uow: UnitOfWork) -> None:  # type: ignore[no-untyped-def]
     from tests.factories.webhook import body, text_event
 
     for _ in range(3):  # the health check's pooled connection is the next webhook's
         assert client.get("/healthz").status_code == 200
         assert webhook.post(body(text_event("大家好"))).status_code == 200
-    assert uow.session.execute(text("SELECT count(*) FROM webhook_events")).scalar_one() == 3
+    assert inbox_uow.session.execute(text("SELECT count(*) FROM webhook_events")).scalar_one() == 3

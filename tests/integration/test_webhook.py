@@ -24,10 +24,10 @@ def count_events(uow: UnitOfWork) -> int:
     return uow.session.exec(select(func.count()).select_from(WebhookEvent)).one()
 
 
-def test_valid_signature_is_accepted_and_stored(webhook: Webhook, uow: UnitOfWork) -> None:
+def test_valid_signature_is_accepted_and_stored(webhook: Webhook, inbox_uow: UnitOfWork) -> None:
     resp = webhook.post(body(text_event("大家好")))
     assert resp.status_code == 200
-    assert count_events(uow) == 1
+    assert count_events(inbox_uow) == 1
 
 
 @pytest.mark.parametrize(
@@ -36,34 +36,34 @@ def test_valid_signature_is_accepted_and_stored(webhook: Webhook, uow: UnitOfWor
     ids=["missing", "forged", "signature-of-another-body"],
 )
 def test_bad_signature_is_rejected_and_nothing_stored(
-    webhook: Webhook, uow: UnitOfWork, messenger: FakeMessenger, signature: str
+    webhook: Webhook, inbox_uow: UnitOfWork, messenger: FakeMessenger, signature: str
 ) -> None:
     resp = webhook.post(body(text_event("/說明")), signature=signature)
     assert resp.status_code == 400
-    assert count_events(uow) == 0
+    assert count_events(inbox_uow) == 0
     assert messenger.replies == []
 
 
-def test_signature_with_another_secret_is_rejected(webhook: Webhook, uow: UnitOfWork) -> None:
+def test_signature_with_another_secret_is_rejected(webhook: Webhook, inbox_uow: UnitOfWork) -> None:
     raw = body(text_event("/說明"))
     resp = webhook.post(raw, signature=sign(raw, "someone-elses-secret"))
     assert resp.status_code == 400
-    assert count_events(uow) == 0
+    assert count_events(inbox_uow) == 0
 
 
-def test_signature_header_is_read_case_insensitively(client, uow: UnitOfWork) -> None:  # type: ignore[no-untyped-def]
+def test_signature_header_is_read_case_insensitively(client, inbox_uow: UnitOfWork) -> None:  # type: ignore[no-untyped-def]
     raw = body(text_event("hi"))
     resp = client.post(
         "/callback", data=raw, headers={"x-line-signature": sign(raw, "test-channel-secret-0123456789ab")}
     )
     assert resp.status_code == 200
-    assert count_events(uow) == 1
+    assert count_events(inbox_uow) == 1
 
 
-def test_connection_check_with_no_events(webhook: Webhook, uow: UnitOfWork) -> None:
+def test_connection_check_with_no_events(webhook: Webhook, inbox_uow: UnitOfWork) -> None:
     resp = webhook.post(b'{"destination": "Uxxx", "events": []}')
     assert resp.status_code == 200
-    assert count_events(uow) == 0
+    assert count_events(inbox_uow) == 0
 
 
 @pytest.mark.parametrize("raw", [b"not json", b'{"destination": "U1"}', b'{"events": {"a": 1}}'])
@@ -74,7 +74,7 @@ def test_malformed_body_gets_a_clear_400(webhook: Webhook, raw: bytes) -> None:
 
 
 def test_one_malformed_event_does_not_fail_the_batch(
-    webhook: Webhook, uow: UnitOfWork, messenger: FakeMessenger
+    webhook: Webhook, inbox_uow: UnitOfWork, messenger: FakeMessenger
 ) -> None:
     good1 = text_event("/說明", user_id=member_id(1))
     broken = {"type": "message", "timestamp": "yesterday"}  # no webhookEventId, bad timestamp
@@ -83,17 +83,17 @@ def test_one_malformed_event_does_not_fail_the_batch(
     good2 = text_event("/說明", user_id=member_id(3))
     resp = webhook.post(body(good1, broken, odd, good2))
     assert resp.status_code == 200
-    assert count_events(uow) == 3  # the event without an id cannot be stored
+    assert count_events(inbox_uow) == 3  # the event without an id cannot be stored
     assert [token for token, _ in messenger.replies] == [good1["replyToken"], good2["replyToken"]]
 
 
-def test_redelivery_is_a_no_op(webhook: Webhook, uow: UnitOfWork, messenger: FakeMessenger) -> None:
+def test_redelivery_is_a_no_op(webhook: Webhook, inbox_uow: UnitOfWork, messenger: FakeMessenger) -> None:
     event = text_event("/說明", user_id=member_id(7))
     assert webhook.post(body(event)).status_code == 200
     again = copy.deepcopy(event)
     again["deliveryContext"]["isRedelivery"] = True
     assert webhook.post(body(again)).status_code == 200
-    assert count_events(uow) == 1
+    assert count_events(inbox_uow) == 1
     assert len(messenger.replies) == 1
 
 
@@ -147,13 +147,13 @@ def sample_events() -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["events"]
 
 
-def test_every_sample_event_type_is_accepted_without_error(webhook: Webhook, uow: UnitOfWork) -> None:
+def test_every_sample_event_type_is_accepted_without_error(webhook: Webhook, inbox_uow: UnitOfWork) -> None:
     events = sample_events()
     for n, event in enumerate(events):
         event["webhookEventId"] = f"01SAMPLE{n:018d}"  # the sample reuses one id for all
     resp = webhook.post(body(*events))
     assert resp.status_code == 200
-    rows = uow.session.exec(select(WebhookEvent)).all()
+    rows = inbox_uow.session.exec(select(WebhookEvent)).all()
     assert len(rows) == len(events)
     assert {r.status for r in rows} == {"done"}
     assert {r.event_type for r in rows} >= {"message", "follow", "unfollow", "join", "leave", "postback",
