@@ -156,12 +156,25 @@ def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] |
 
 @functools.lru_cache(maxsize=64)
 def _insert_sql(paramstyle: str, count: int, *, returning: bool) -> str:
-    """Return the driver SQL inserting ``count`` inbox rows (returning the ids inserted, if asked)."""
+    """Return the driver SQL inserting ``count`` inbox rows (returning the ids inserted, if asked).
+
+    With ``returning`` (PostgreSQL) the rows go through a ``NOT EXISTS`` first. A redelivered event whose row a
+    worker's batch is marking done would otherwise make the unique-index check wait for that batch to commit — and
+    with it every request of the webhook's group commit. The snapshot read never waits; ``ON CONFLICT`` still
+    catches two copies stored at the same moment.
+    """
     mark = "?" if paramstyle == "qmark" else "%s"
+    table = WebhookEvent.__tablename__
     columns = ", ".join([*_COLUMNS, *(name for name, _ in _CONSTANTS)])
-    values = "(" + ", ".join([mark] * len(_COLUMNS) + [value for _, value in _CONSTANTS]) + ")"
-    return (f"INSERT INTO {WebhookEvent.__tablename__} ({columns}) VALUES {', '.join([values] * count)} "
-            "ON CONFLICT (webhook_event_id) DO NOTHING" + (" RETURNING webhook_event_id" if returning else ""))
+    conflict = " ON CONFLICT (webhook_event_id) DO NOTHING"
+    if not returning:
+        values = "(" + ", ".join([mark] * len(_COLUMNS) + [value for _, value in _CONSTANTS]) + ")"
+        return f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * count)}{conflict}"
+    values = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    picked = ", ".join([*(f"v.{name}" for name in _COLUMNS), *(value for _, value in _CONSTANTS)])
+    return (f"INSERT INTO {table} ({columns}) SELECT {picked} FROM (VALUES {', '.join([values] * count)}) "
+            f"AS v ({', '.join(_COLUMNS)}) WHERE NOT EXISTS (SELECT 1 FROM {table} w "
+            f"WHERE w.webhook_event_id = v.webhook_event_id){conflict} RETURNING webhook_event_id")
 
 
 CHAT_LOCKS = 0x67627579  # PostgreSQL advisory lock namespace ("gbuy"): a chat's events are applied by one worker

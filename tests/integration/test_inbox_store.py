@@ -105,3 +105,22 @@ def test_on_sqlite_the_webhook_insert_commits_by_itself_and_hands_the_writer_loc
     assert held is not None
     timeout_ms = held.connection.dbapi_connection.busy_timeout_ms  # type: ignore[union-attr]
     assert 0 < timeout_ms <= 1500 and timeout_ms % 100 == 0  # SQLite's own wait fits the webhook's budget
+
+
+def test_a_redelivery_does_not_wait_for_the_batch_marking_its_event_done(app: Flask) -> None:
+    rt: Runtime = app.extensions["groupbuy"]
+    if rt.inbox.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: a batch marks its events done in the inbox file after it committed")
+    event_a = text_event("A+1", user_id=member_id(1))
+    assert rt.inbox.store([event_a], 1.5) == inbox.Recorded(1, 0, 0)
+    answers: list[inbox.Recorded] = []
+    with UnitOfWork(rt.inbox.engine) as batch:  # a worker's batch marks it done and has not committed yet
+        inbox.mark_all_done(batch, list(batch.session.exec(select(WebhookEvent.id)).all()))
+        redelivery = threading.Thread(target=lambda: answers.append(rt.inbox.store([event_a], 1.5)))
+        redelivery.start()
+        redelivery.join(5)
+        waited = redelivery.is_alive()
+        batch.rollback()  # lets a waiting insert go on
+    redelivery.join(5)
+    assert not waited  # answered while the batch was still open
+    assert answers == [inbox.Recorded(0, 1, 0)]
