@@ -164,3 +164,15 @@ def test_healthz(client) -> None:  # type: ignore[no-untyped-def]
     resp = client.get("/healthz")
     assert resp.status_code == 200
     assert resp.get_json() == {"status": "ok"}
+
+
+def test_the_webhook_and_health_check_open_no_session_the_console_does(app) -> None:  # type: ignore[no-untyped-def]
+    from flask import request
+
+    sessions = app.session_interface
+    for path in ("/callback", "/healthz"):  # LINE's calls carry no cookie: no signing serializer is built for them
+        with app.test_request_context(path, method="POST"):
+            assert sessions.open_session(app, request) is None
+    with app.test_request_context("/console/", headers={"Cookie": "groupbuy_console=forged"}):
+        opened = sessions.open_session(app, request)
+        assert opened is not None and not opened  # a forged cookie opens an empty session, as Flask's own does
