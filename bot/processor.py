@@ -27,7 +27,7 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 MAX_FETCHED = 4
 BATCH = 50  # events of one chat claimed for one transaction
-BATCH_BUDGET_S = 0.25  # and applied for at most this long: SQLite's webhook inserts wait for the write lock meanwhile
+BATCH_BUDGET_S = 0.25  # and applied for at most this long: the batch's confirmations wait for its commit
 RECOVER_EVERY_S = 1.0  # an idle processor looks this often for confirmations a stopped worker left unsent
 
 
