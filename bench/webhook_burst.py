@@ -87,7 +87,7 @@ def arguments(description: str, *, events: int = 2000, members: int = 200, extra
     parser.add_argument("--parts", type=int, default=6,
                         help="send the burst in this many parts, each to the ceiling and to the bot in turn")
     if "--only" in extra:
-        parser.add_argument("--only", choices=("worker", "restart", "database", "reminder"), default=None)
+        parser.add_argument("--only", choices=("worker", "applier", "restart", "database", "reminder"), default=None)
     args = parser.parse_args()
     if args.rate and args.seconds:
         args.events = round(args.rate * args.seconds)
