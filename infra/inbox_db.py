@@ -182,7 +182,11 @@ class Claim:
 
 
 def _create_schema(engine: Engine) -> None:
-    """Create the inbox table and its indexes in a new inbox file (nothing when they exist)."""
+    """Create the inbox table and its indexes in a new inbox file (nothing when they exist).
+
+    From the model, not by Alembic (whose history is the main database's): a later change to ``webhook_events``
+    has to change an existing inbox file as well.
+    """
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         table.create(conn, checkfirst=True)
