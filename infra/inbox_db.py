@@ -64,6 +64,7 @@ class InboxDb:
         if self.separate:
             _create_schema(self.engine)
             _move_events(main, self.engine)
+            # Disposing of the main engine closes the inbox file's connections too.
             event.listen(main, "engine_disposed", lambda _engine: self.engine.dispose())
 
     @property
@@ -106,11 +107,6 @@ class InboxDb:
         """Note events marked done in the inbox file (their applied_events rows can go)."""
         with self._lock:
             self._marked.extend(event_ids)
-
-    def dispose(self) -> None:
-        """Close the inbox file's connections (the main engine is its owner's to dispose)."""
-        if self.separate:
-            self.engine.dispose()
 
 
 @dataclass
