@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import insert
+from sqlalchemy import update as sa_update
 from sqlmodel import func, select
 
 from bot.processor import EventProcessor
@@ -111,3 +112,22 @@ def test_events_a_main_file_still_holds_move_into_a_new_inbox_file(database_url:
             "done", "done", "pending"]  # in the order they were stored, their states kept
     assert EventProcessor(engine, settings, FakeMessenger()).drain() == 1  # the waiting one: the campaign opens
     engine.dispose()
+
+
+def test_an_unreadable_stored_event_is_done_with_its_reason_and_the_rest_go_on(
+    app: Flask, settings: Settings, uow: UnitOfWork, inbox_uow: UnitOfWork
+) -> None:
+    rt: Runtime = app.extensions["groupbuy"]
+    broken, fine = text_event("A+1", user_id=member_id(1), ts=at(1, 11)), text_event("B+1", user_id=member_id(2),
+                                                                                     ts=at(1, 12))
+    rt.inbox.store([text_event(HOTPOT, user_id=HOST_ID, ts=at(1, 10)), broken, fine], 5)
+    with UnitOfWork(rt.inbox.engine) as damage:  # its stored JSON was damaged
+        damage.session.execute(sa_update(WebhookEvent).where(WebhookEvent.webhook_event_id == broken["webhookEventId"])
+                               .values(payload="{not json"))
+        damage.commit()
+    assert EventProcessor(rt.engine, settings, FakeMessenger()).drain() == 3
+    rows = {r.webhook_event_id: r for r in inbox_uow.session.exec(select(WebhookEvent)).all()}
+    assert {r.status for r in rows.values()} == {"done"}
+    assert (rows[broken["webhookEventId"]].error or "").startswith("unreadable: JSONDecodeError")
+    assert rows[fine["webhookEventId"]].error is None and rows[fine["webhookEventId"]].attempts == 1
+    assert [line.qty for line in uow.session.exec(select(OrderLine)).all()] == [1]  # B+1 only
