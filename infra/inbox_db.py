@@ -23,7 +23,7 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
@@ -116,15 +116,16 @@ class Claim:
     db: InboxDb
     rows: list[WebhookEvent]
     already: list[WebhookEvent] = field(default_factory=list)  # applied by an earlier batch, not yet marked done
-    _done: dict[int, str | None] = field(default_factory=dict)  # inbox row id -> why it could not be read
-    _event_ids: list[str] = field(default_factory=list)
+    _done: list[WebhookEvent] = field(default_factory=list)  # handled by this batch
+    _errors: dict[int, str] = field(default_factory=dict)  # inbox row id -> why it could not be read
     _failures: list[tuple[int, str]] = field(default_factory=list)
 
     def done(self, row: WebhookEvent, error: str | None = None) -> None:
         """Count an event handled (``error``: it was unreadable, and is done all the same)."""
         assert row.id is not None
-        self._done[row.id] = error
-        self._event_ids.append(row.webhook_event_id)
+        self._done.append(row)
+        if error is not None:
+            self._errors[row.id] = error
 
     def failed(self, uow: UnitOfWork, row_id: int, error: str) -> None:
         """Count a failed attempt at an event (rolled back alone): it stays pending, or is parked after three."""
@@ -136,19 +137,15 @@ class Claim:
     def record(self, uow: UnitOfWork) -> None:
         """Write what the batch did in its transaction (before commit)."""
         if not self.db.separate:
-            for row in self.rows:
-                if row.id in self._done and self._done[row.id] is not None:
-                    row.error = self._done.pop(row.id)
-                    inbox.mark_done(uow, row)
-            inbox.mark_all_done(uow, list(self._done))
+            _mark_done(uow, self._done, self._errors)
             return
         gone = self.db.take_marked()
         if gone:  # lost if this transaction fails: a stray row is harmless, it only ever stops a second apply
             uow.session.execute(delete(AppliedEvent).where(one_of(uow.dialect, AppliedEvent.webhook_event_id, gone)))
-        if self._event_ids:
+        if self._done:
             now = utcnow()
             uow.session.execute(insert(AppliedEvent), [
-                {"webhook_event_id": event_id, "applied_at": now} for event_id in self._event_ids])
+                {"webhook_event_id": row.webhook_event_id, "applied_at": now} for row in self._done])
 
     def settle(self) -> bool:
         """Mark the batch's events done in the inbox file (after the batch committed); count its failed attempts.
@@ -158,14 +155,12 @@ class Claim:
         """
         if not self.db.separate:
             return True
-        done = {**{row.id: None for row in self.already if row.id is not None}, **self._done}
+        done = [*self.already, *self._done]
         if not done and not self._failures:
             return True
         try:
             with UnitOfWork(self.db.engine, lock_timeout_s=SETTLE_LOCK_S) as uow:
-                inbox.mark_all_done(uow, list(done))
-                for row_id, error in [(row_id, error) for row_id, error in done.items() if error is not None]:
-                    uow.session.execute(update(WebhookEvent).where(col(WebhookEvent.id) == row_id).values(error=error))
+                _mark_done(uow, done, self._errors)
                 for row_id, error in self._failures:
                     inbox.mark_failed_attempt(uow, row_id, error)
                 uow.commit()
@@ -173,8 +168,18 @@ class Claim:
             log.warning("could not mark %d applied events done in the inbox; the next batch will", len(done),
                         exc_info=True)
             return False
-        self.db.marked([*self._event_ids, *(row.webhook_event_id for row in self.already)])
+        self.db.marked([row.webhook_event_id for row in done])
         return True
+
+
+def _mark_done(uow: UnitOfWork, rows: list[WebhookEvent], errors: dict[int, str]) -> None:
+    """Mark handled events done in ``uow`` (the inbox's database): in one statement, each unreadable one with its
+    reason."""
+    for row in rows:
+        if row.id in errors:
+            row.error = errors[row.id]
+            inbox.mark_done(uow, row)
+    inbox.mark_all_done(uow, [row.id for row in rows if row.id is not None and row.id not in errors])
 
 
 def _create_schema(engine: Engine) -> None:
@@ -194,6 +199,7 @@ def _move_events(main: Engine, own: Engine) -> None:
     Each chunk is inserted (once: a duplicate id is skipped) and then deleted from the main file, so a move that
     stops half-way goes on the next time the inbox is opened.
     """
+    columns = [c.name for c in WebhookEvent.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
     moved = 0
     while True:
         try:
@@ -205,7 +211,6 @@ def _move_events(main: Engine, own: Engine) -> None:
             return
         if not chunk:
             break
-        columns = [c.name for c in WebhookEvent.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
         with UnitOfWork(own) as writing:
             statement = insert(WebhookEvent).prefix_with("OR IGNORE")
             writing.session.execute(statement, [{c: getattr(row, c) for c in columns} for row in chunk])
