@@ -104,7 +104,7 @@ class EventProcessor:
                 claim.record(uow)
                 uow.commit()
                 # Events applied before a worker stopped are only marked done now (then look again: 0).
-                return 0 if claim.settle() and claim.already else None
+                return 0 if claim.settle(self._defer) and claim.already else None
             contexts: list[EventContext] = []
             handled = 0
             began = time.monotonic()
@@ -154,7 +154,7 @@ class EventProcessor:
         for message_id in used:
             self._fetched.pop(message_id, None)
         self._after_commit(contexts)
-        claim.settle()  # the inbox file's "done" (SQLite), while the courier sends the replies
+        claim.settle(self._defer)  # the inbox file's "done" (SQLite), while the courier sends the replies
         if fetch is not None:
             self._fetch(fetch)
         return handled

@@ -8,8 +8,9 @@ its own write lock, which the worker takes only for the one UPDATE a batch that 
 The price: an event's effects and its "done" are now in two files, committed one after the other. So a batch writes
 its events' ids to ``applied_events`` in the main file, in the transaction of their effects (:meth:`Claim.record`);
 after commit the events are marked done in the inbox (:meth:`Claim.settle`), and the ids are deleted from
-``applied_events`` in the next batch's transaction. A worker stopped between the two commits leaves events pending
-whose ids are in ``applied_events``: the next claim marks them done without applying them again.
+``applied_events`` in the worker's next transaction (a write it defers, as it does a display name's). A worker
+stopped between the two commits leaves events pending whose ids are in ``applied_events``: the next claim marks
+them done without applying them again.
 
 PostgreSQL (and an in-memory SQLite database) keep the inbox in the main database, and a batch marks its events
 done in its own transaction.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +61,6 @@ class InboxDb:
         self.main = main
         own = inbox_url(main.url.render_as_string(hide_password=False))
         self.engine = main if own is None else make_engine(own)
-        self._lock = threading.Lock()
-        self._marked: list[str] = []  # done in the inbox file: deleted from applied_events in the next batch
         if self.separate:
             _create_schema(self.engine)
             _move_events(main, self.engine)
@@ -97,17 +97,6 @@ class InboxDb:
         with UnitOfWork(self.engine, read_only=True) as uow:
             return inbox.has_pending(uow)
 
-    def take_marked(self) -> list[str]:
-        """Return (and forget) the ids marked done in the inbox file since the last call."""
-        with self._lock:
-            marked, self._marked = self._marked, []
-        return marked
-
-    def marked(self, event_ids: list[str]) -> None:
-        """Note events marked done in the inbox file (their applied_events rows can go)."""
-        with self._lock:
-            self._marked.extend(event_ids)
-
 
 @dataclass
 class Claim:
@@ -139,16 +128,14 @@ class Claim:
         if not self.db.separate:
             _mark_done(uow, self._done, self._errors)
             return
-        gone = self.db.take_marked()
-        if gone:  # lost if this transaction fails: a stray row is harmless, it only ever stops a second apply
-            uow.session.execute(delete(AppliedEvent).where(one_of(uow.dialect, AppliedEvent.webhook_event_id, gone)))
         if self._done:
             now = utcnow()
             uow.session.execute(insert(AppliedEvent), [
                 {"webhook_event_id": row.webhook_event_id, "applied_at": now} for row in self._done])
 
-    def settle(self) -> bool:
-        """Mark the batch's events done in the inbox file (after the batch committed); count its failed attempts.
+    def settle(self, defer: Callable[[Callable[[UnitOfWork], None]], None]) -> bool:
+        """Mark the batch's events done in the inbox file (after the batch committed); count its failed attempts;
+        ``defer`` the deletion of their ``applied_events`` rows to the next transaction.
 
         Return False when the inbox could not be written now: the events stay pending and applied, and the next
         claim settles them.
@@ -168,7 +155,12 @@ class Claim:
             log.warning("could not mark %d applied events done in the inbox; the next batch will", len(done),
                         exc_info=True)
             return False
-        self.db.marked([row.webhook_event_id for row in done])
+        gone = [row.webhook_event_id for row in done]
+
+        def forget(uow: UnitOfWork) -> None:  # lost if that transaction fails: a stray row only stops a second apply
+            uow.session.execute(delete(AppliedEvent).where(one_of(uow.dialect, AppliedEvent.webhook_event_id, gone)))
+
+        defer(forget)
         return True
 
 

@@ -71,7 +71,7 @@ def test_an_event_applied_before_a_stop_is_marked_done_not_applied_again(
     EventProcessor(rt.engine, settings, line).drain()
     rt.inbox.store([text_event("A+2", user_id=member_id(1), ts=at(1, 11))], 5)
     with monkeypatch.context() as stopped:  # the worker stops right after its batch committed
-        stopped.setattr(Claim, "settle", lambda self: False)
+        stopped.setattr(Claim, "settle", lambda self, defer: False)
         assert EventProcessor(rt.engine, settings, line).drain() == 1
     assert count(inbox_uow, WebhookEvent, status="pending") == 1  # the inbox was never told
     assert count(uow, AppliedEvent) == 1
